@@ -1,0 +1,45 @@
+/* Kernel console: one formatter feeding the COM1 and VGA sinks, and the log. */
+#ifndef CONSOLE_H
+#define CONSOLE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "boot_info.h"
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* Bring up COM1 and the VGA text screen (through the physical-memory map). */
+void console_init(const struct boot_info *bi);
+
+/* printf to both sinks; the whole message is written under the console lock.
+ * May be called from interrupt context. Returns the length written.
+ */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kvprintf(const char *fmt, va_list ap);
+
+/* Write raw bytes to both sinks, under the console lock, with no prefixing. */
+void console_write_raw(const char *s, size_t n);
+
+/* Prefix every line that kprintf sends to COM1 with @prefix (test images use
+ * "# " so that kernel messages are KTAP diagnostics); NULL for none.
+ */
+void console_set_serial_prefix(const char *prefix);
+
+/* Panic path: forget a lock holder that will never come back. */
+void console_break_lock(void);
+
+/* The kernel log: messages at or below the level set are printed. */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* Parse "error", "warn", "info", "debug"; -1 if unknown. */
+int log_level_parse(const char *name);
+void klog(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_error(...) klog(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  klog(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  klog(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) klog(LOG_DEBUG, __VA_ARGS__)
+
+#endif

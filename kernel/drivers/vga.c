@@ -1,0 +1,108 @@
+/* VGA text mode at physical 0xb8000: 80x25 cells of (attribute << 8 | char),
+ * with the hardware cursor moved through the CRT controller (ports 0x3d4/5).
+ */
+#include "drivers/vga.h"
+
+#include "arch/x86_64/cpu.h"
+
+#define CRTC_INDEX      0x3d4
+#define CRTC_DATA       0x3d5
+#define CRTC_CURSOR_HI  0x0e
+#define CRTC_CURSOR_LO  0x0f
+#define TAB_WIDTH       8
+
+static volatile uint16_t *vga_buf;
+static int cur_row, cur_col;
+static uint8_t attr = VGA_LIGHT_GREY | VGA_BLACK << 4;
+
+static uint16_t blank(void)
+{
+	return (uint16_t)(attr << 8 | ' ');
+}
+
+static void move_cursor(void)
+{
+	uint16_t pos = (uint16_t)(cur_row * VGA_COLS + cur_col);
+
+	outb(CRTC_INDEX, CRTC_CURSOR_HI);
+	outb(CRTC_DATA, pos >> 8);
+	outb(CRTC_INDEX, CRTC_CURSOR_LO);
+	outb(CRTC_DATA, pos & 0xff);
+}
+
+static void scroll(void)
+{
+	for (int i = 0; i < (VGA_ROWS - 1) * VGA_COLS; i++)
+		vga_buf[i] = vga_buf[i + VGA_COLS];
+	for (int i = 0; i < VGA_COLS; i++)
+		vga_buf[(VGA_ROWS - 1) * VGA_COLS + i] = blank();
+	cur_row = VGA_ROWS - 1;
+}
+
+static void newline(void)
+{
+	cur_col = 0;
+	if (++cur_row == VGA_ROWS)
+		scroll();
+}
+
+static void put(char c)
+{
+	switch (c) {
+	case '\n':
+		newline();
+		return;
+	case '\r':
+		cur_col = 0;
+		return;
+	case '\t':
+		do
+			put(' ');
+		while (cur_col % TAB_WIDTH);
+		return;
+	}
+	if (cur_col == VGA_COLS)
+		newline();
+	vga_buf[cur_row * VGA_COLS + cur_col++] = (uint16_t)(attr << 8 | (uint8_t)c);
+}
+
+void vga_init(volatile uint16_t *buffer)
+{
+	vga_buf = buffer;
+	vga_clear();
+}
+
+void vga_clear(void)
+{
+	if (!vga_buf)
+		return;
+	for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
+		vga_buf[i] = blank();
+	cur_row = cur_col = 0;
+	move_cursor();
+}
+
+void vga_write(const char *s, size_t n)
+{
+	if (!vga_buf)
+		return;
+	for (size_t i = 0; i < n; i++)
+		put(s[i]);
+	move_cursor();
+}
+
+void vga_set_color(enum vga_color fg, enum vga_color bg)
+{
+	attr = (uint8_t)(fg | bg << 4);
+}
+
+uint16_t vga_cell(int row, int col)
+{
+	return vga_buf ? vga_buf[row * VGA_COLS + col] : 0;
+}
+
+void vga_cursor(int *row, int *col)
+{
+	*row = cur_row;
+	*col = cur_col;
+}

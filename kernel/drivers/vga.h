@@ -1,0 +1,33 @@
+/* VGA text mode (80x25, 16 colours) writer. */
+#ifndef DRIVERS_VGA_H
+#define DRIVERS_VGA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VGA_COLS 80
+#define VGA_ROWS 25
+
+enum vga_color {
+	VGA_BLACK, VGA_BLUE, VGA_GREEN, VGA_CYAN, VGA_RED, VGA_MAGENTA,
+	VGA_BROWN, VGA_LIGHT_GREY, VGA_DARK_GREY, VGA_LIGHT_BLUE,
+	VGA_LIGHT_GREEN, VGA_LIGHT_CYAN, VGA_LIGHT_RED, VGA_PINK, VGA_YELLOW,
+	VGA_WHITE,
+};
+
+/* Use the text buffer at virtual address @buffer (physical 0xb8000) and clear it. */
+void vga_init(volatile uint16_t *buffer);
+
+/* Write n bytes at the cursor: '\n' starts a line, '\r' returns, '\t' to the
+ * next multiple of 8, long lines wrap, the screen scrolls. Callers serialise.
+ */
+void vga_write(const char *s, size_t n);
+
+void vga_set_color(enum vga_color fg, enum vga_color bg);
+void vga_clear(void);
+
+/* The character and attribute at (row, col), for tests. */
+uint16_t vga_cell(int row, int col);
+void vga_cursor(int *row, int *col);
+
+#endif

@@ -1,0 +1,21 @@
+/* Kernel symbol lookup from the kernel's own ELF file (its .symtab), which
+ * the loader leaves in memory (boot_info->kernel_elf_phys).
+ */
+#ifndef LIB_SYMBOLS_H
+#define LIB_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Use the ELF image at elf (size bytes). Returns false, and lookups then
+ * fail, if it is not a 64-bit ELF with a symbol table.
+ */
+bool symbols_init(const void *elf, size_t size);
+
+/* The function or object containing addr: its name and addr's offset in it.
+ * Returns false if no symbol covers addr. Safe in any context.
+ */
+bool symbols_lookup(uint64_t addr, const char **name, uint64_t *offset);
+
+#endif

@@ -1,0 +1,25 @@
+/* panic(): report a broken invariant and stop (or hand over to ktest). */
+#ifndef PANIC_H
+#define PANIC_H
+
+/* Print "panic: <message> (file:line)" on every console sink, then call the
+ * panic hook if one is set (test images), else halt the CPU for good.
+ * Callable from any context, including with the console lock held.
+ */
+__attribute__((noreturn, format(printf, 3, 4)))
+void panic_at(const char *file, int line, const char *fmt, ...);
+
+#define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Always-on assertion: panics with the expression text when it is false. */
+#define ASSERT(cond)                                                         \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			panic("assertion failed: %s", #cond);                \
+	} while (0)
+
+/* Called with the formatted message instead of halting; must not return. */
+typedef void (*panic_hook_fn)(const char *message);
+void panic_set_hook(panic_hook_fn hook);
+
+#endif
