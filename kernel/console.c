@@ -15,6 +15,11 @@
 #define LOG_LEVEL_DEFAULT LOG_INFO
 #endif
 
+/* Test images define this as "# " so that everything the kernel prints on
+ * COM1 is a KTAP diagnostic from the first line on.
+ */
+__attribute__((weak)) const char *const console_serial_line_prefix = NULL;
+
 static struct spinlock console_lock = SPINLOCK_INIT;
 static const char *serial_prefix;
 static bool serial_at_line_start = true;
@@ -24,6 +29,7 @@ static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void console_init(const struct boot_info *bi)
 {
+	serial_prefix = console_serial_line_prefix;
 	serial_init();
 	vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
 }

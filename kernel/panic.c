@@ -13,12 +13,12 @@
 /* The stack protector's canary (-mstack-protector-guard=global). */
 uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
 
-static panic_hook_fn panic_hook;
 static int panicking;
 
-void panic_set_hook(panic_hook_fn hook)
+__attribute__((weak)) void panic_halt(const char *message)
 {
-	panic_hook = hook;
+	(void)message;
+	cpu_stop();
 }
 
 void panic_at(const char *file, int line, const char *fmt, ...)
@@ -36,11 +36,8 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 		cpu_stop();
 	}
 	kprintf("panic: %s (%s:%d)\n", msg, file, line);
-	if (panic_hook) {
-		panicking = 0;
-		panic_hook(msg);
-	}
-	cpu_stop();
+	panicking = 0;
+	panic_halt(msg);
 }
 
 __attribute__((noreturn)) void __stack_chk_fail(void);

@@ -6,6 +6,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/pit.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel.h"
 #include "lib/symbols.h"
 
@@ -21,4 +22,5 @@ void arch_init(const struct boot_info *bi)
 	pic_init();
 	pit_init(PIT_HZ);
 	irq_enable();
+	tsc_calibrate();
 }
