@@ -42,7 +42,8 @@ void ktest_backend_write(const char *s, size_t n);
 /* Format into buf like vsnprintf; returns the would-be length. core uses it
  * only for the printf-style messages of the test API (KTEST_SKIP, *_MSG,
  * ktest_log, KTEST_FAIL); it formats numbers itself. */
-int ktest_backend_vformat(char *buf, size_t len, const char *fmt, va_list ap);
+int ktest_backend_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Monotonic time in microseconds. */
 uint64_t ktest_backend_now_us(void);
@@ -87,6 +88,11 @@ __attribute__((noreturn)) void ktest_backend_exit(int status);
 
 /* Runs the selected cases; returns the exit status for ktest_backend_exit. */
 int ktest_main(void);
+
+/* What a line printed by someone else (a kernel log message) must start
+ * with to be a KTAP diagnostic where the output stands: "# " at the top
+ * level, "    # " inside a suite's subtest. Implemented by core. */
+const char *ktest_diag_prefix(void);
 
 /* Name of x86 exception @vector ("page fault"); "interrupt" for 32..255,
  * "unknown" otherwise. Implemented by core for the backends' reports. */

@@ -150,7 +150,8 @@ struct ktest {
 		ktest_pbody_##sname##_##cname(t, (const type *)t->param);    \
 	}                                                                    \
 	static void ktest_pbody_##sname##_##cname(                           \
-		struct ktest *t __attribute__((unused)), const type *param)
+		struct ktest *t __attribute__((unused)),                     \
+		const type *param __attribute__((unused)))
 
 /* ------------------------------------------------------------------------ */
 /* Checks. The functions below are the implementation; use the macros. */
