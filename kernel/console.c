@@ -15,13 +15,16 @@
 #define LOG_LEVEL_DEFAULT LOG_INFO
 #endif
 
-/* Test images define this as "# " so that everything the kernel prints on
- * COM1 is a KTAP diagnostic from the first line on.
+/* What each line kprintf sends to COM1 starts with. Test images override it
+ * to return "# " (indented inside a suite) so that every kernel message is a
+ * KTAP diagnostic from the first line on.
  */
-__attribute__((weak)) const char *const console_serial_line_prefix = NULL;
+__attribute__((weak)) const char *console_serial_prefix(void)
+{
+	return NULL;
+}
 
 static struct spinlock console_lock = SPINLOCK_INIT;
-static const char *serial_prefix;
 static bool serial_at_line_start = true;
 static enum log_level log_level = LOG_LEVEL_DEFAULT;
 
@@ -29,7 +32,6 @@ static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void console_init(const struct boot_info *bi)
 {
-	serial_prefix = console_serial_line_prefix;
 	serial_init();
 	vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
 }
@@ -54,8 +56,10 @@ static void serial_sink(const char *s, size_t n)
 		bool ends_line;
 		size_t len = line_length(s, n, &ends_line);
 
-		if (serial_prefix && serial_at_line_start)
-			serial_write(serial_prefix, strlen(serial_prefix));
+		const char *prefix = console_serial_prefix();
+
+		if (prefix && serial_at_line_start)
+			serial_write(prefix, strlen(prefix));
 		serial_write(s, len);
 		serial_at_line_start = ends_line;
 		s += len;
@@ -99,14 +103,14 @@ void console_write_raw(const char *s, size_t n)
 	spin_unlock(&console_lock);
 }
 
-void console_set_serial_prefix(const char *prefix)
-{
-	serial_prefix = prefix;
-}
-
 void console_break_lock(void)
 {
 	spin_force_unlock(&console_lock);
+}
+
+bool console_lock_held(void)
+{
+	return spin_is_locked(&console_lock);
 }
 
 void log_set_level(enum log_level level)

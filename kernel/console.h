@@ -3,6 +3,7 @@
 #define CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "boot_info.h"
@@ -21,13 +22,19 @@ int kvprintf(const char *fmt, va_list ap);
 /* Write raw bytes to both sinks, under the console lock, with no prefixing. */
 void console_write_raw(const char *s, size_t n);
 
-/* Prefix every line that kprintf sends to COM1 with @prefix (test images use
- * "# " so that kernel messages are KTAP diagnostics); NULL for none.
+/* The prefix of each line kprintf sends to COM1: NULL in the kernel image;
+ * test images override this weak function (see console.c).
  */
-void console_set_serial_prefix(const char *prefix);
+const char *console_serial_prefix(void);
 
 /* Panic path: forget a lock holder that will never come back. */
 void console_break_lock(void);
+
+/* True while some code holds the console lock. Only this CPU runs and the
+ * lock keeps interrupts off, so an exception handler that sees it held has
+ * interrupted the holder: printing would deadlock.
+ */
+bool console_lock_held(void);
 
 /* The kernel log: messages at or below the level set are printed. */
 void log_set_level(enum log_level level);
