@@ -4,9 +4,11 @@
 #ifndef LIB_SPINLOCK_H
 #define LIB_SPINLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
+#include "panic.h"
 
 struct spinlock {
 	volatile int locked;
@@ -15,12 +17,19 @@ struct spinlock {
 
 #define SPINLOCK_INIT { 0, 0 }
 
+/* Take l with interrupts off until spin_unlock() (which restores the
+ * interrupt flag as it was). Only the boot CPU runs, and a holder cannot be
+ * interrupted, so finding l held means this CPU interrupted its own holder
+ * (an exception or NMI handler) or took it twice: it would spin forever, so
+ * it panics instead. (With more CPUs running this becomes a real spin.)
+ */
 static inline void spin_lock(struct spinlock *l)
 {
 	uint64_t flags = irq_save();
 
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		cpu_pause();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		panic("spinlock %p: taken again on the CPU that holds it",
+		      (void *)l);
 	l->saved_flags = flags;
 }
 
@@ -30,6 +39,11 @@ static inline void spin_unlock(struct spinlock *l)
 
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	irq_restore(flags);
+}
+
+static inline bool spin_is_locked(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
 }
 
 /* For the panic path only: drop a lock whose holder will never return. */
