@@ -7,7 +7,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define RFLAGS_TF (1ull << 8)   /* trap flag: single-step */
 #define RFLAGS_IF (1ull << 9)   /* interrupts enabled */
+#define RFLAGS_AC (1ull << 18)  /* alignment check (CPL 3 only) */
+
+#define CR0_MP    (1ull << 1)   /* monitor coprocessor: WAIT honours TS */
+#define CR0_EM    (1ull << 2)   /* x87 emulation: x87 instructions raise #NM */
+#define CR0_TS    (1ull << 3)   /* task switched: x87/SSE raise #NM */
+#define CR0_NE    (1ull << 5)   /* native x87 errors (#MF), not IRQ 13 */
+#define CR0_AM    (1ull << 18)  /* alignment mask (with RFLAGS.AC) */
+#define CR4_OSFXSR     (1ull << 9)   /* the OS saves SSE state: SSE allowed */
+#define CR4_OSXMMEXCPT (1ull << 10)  /* unmasked SIMD FP errors raise #XM */
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -102,6 +112,11 @@ static inline uint64_t read_cr0(void)
 	return v;
 }
 
+static inline void write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;
@@ -126,6 +141,67 @@ static inline uint64_t read_cr4(void)
 	uint64_t v;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
 	return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_dr6(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr6(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%dr6" : : "r"(v));
+}
+
+/* Pseudo-descriptor for lgdt/lidt (Intel SDM vol 3, 3.5.1). */
+struct descriptor_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static inline void lgdt(const struct descriptor_ptr *p)
+{
+	__asm__ volatile("lgdt %0" : : "m"(*p) : "memory");
+}
+
+static inline void lidt(const struct descriptor_ptr *p)
+{
+	__asm__ volatile("lidt %0" : : "m"(*p) : "memory");
+}
+
+static inline void sidt(struct descriptor_ptr *p)
+{
+	__asm__ volatile("sidt %0" : "=m"(*p));
+}
+
+static inline void ltr(uint16_t selector)
+{
+	__asm__ volatile("ltr %0" : : "r"(selector) : "memory");
+}
+
+/* Reload CS with a far return, DS/ES/SS with data, and zero FS/GS. */
+static inline void load_segments(uint16_t code, uint16_t data)
+{
+	__asm__ volatile(
+		"pushq %q0\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movw %w1, %%ds\n\t"
+		"movw %w1, %%es\n\t"
+		"movw %w1, %%ss\n\t"
+		"movw %w2, %%fs\n\t"
+		"movw %w2, %%gs"
+		: : "r"((uint64_t)code), "r"(data), "r"((uint16_t)0)
+		: "rax", "memory");
 }
 
 static inline void invlpg(uint64_t addr)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "lib/string.h"
 #include "panic.h"
@@ -33,11 +34,6 @@ struct tss {
 
 _Static_assert(sizeof(struct tss) == 104, "TSS is 104 bytes");
 _Static_assert(offsetof(struct tss, ist) == 36, "IST1 at offset 36");
-
-struct gdt_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
 
 static uint64_t gdt[5];
 static struct tss tss;
@@ -70,33 +66,21 @@ static void setup_ist(void)
 
 void gdt_ist_range(int ist, uint64_t *bottom, uint64_t *top)
 {
+	if (ist < 1 || ist > IST_COUNT)
+		panic("gdt: no IST slot %d", ist);
 	*top = tss.ist[ist - 1];
 	*bottom = *top - IST_STACK_SIZE;
 }
 
 void gdt_init(void)
 {
-	struct gdt_ptr ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct descriptor_ptr ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
 
 	gdt[1] = SEG_PRESENT | SEG_CODE_DATA | SEG_EXEC | SEG_RW | SEG_LONG;
 	gdt[2] = SEG_PRESENT | SEG_CODE_DATA | SEG_RW;
 	setup_ist();
 	set_tss_descriptor();
-	__asm__ volatile(
-		"lgdt %0\n\t"
-		"pushq %1\n\t"
-		"leaq 1f(%%rip), %%rax\n\t"
-		"pushq %%rax\n\t"
-		"lretq\n"
-		"1:\n\t"
-		"movw %w2, %%ax\n\t"
-		"movw %%ax, %%ds\n\t"
-		"movw %%ax, %%es\n\t"
-		"movw %%ax, %%ss\n\t"
-		"xorl %%eax, %%eax\n\t"
-		"movw %%ax, %%fs\n\t"
-		"movw %%ax, %%gs\n\t"
-		"ltr %w3"
-		: : "m"(ptr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA),
-		    "r"(GDT_TSS) : "rax", "memory");
+	lgdt(&ptr);
+	load_segments(GDT_KERNEL_CODE, GDT_KERNEL_DATA);
+	ltr(GDT_TSS);
 }

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
@@ -11,9 +12,6 @@
 #define GATE_INTERRUPT   0x8e   /* present, ring 0, 64-bit interrupt gate */
 #define STUB_COUNT       (IDT_EXCEPTIONS + IDT_IRQ_COUNT)
 
-#define VEC_NMI          2
-#define VEC_DOUBLE_FAULT 8
-#define VEC_MACHINE_CHECK 18
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -26,11 +24,6 @@ struct idt_gate {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate is 16 bytes");
-
-struct idt_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
 
 extern const uint64_t isr_stub_table[STUB_COUNT];
 
@@ -51,14 +44,14 @@ static void set_gate(int vector, uint64_t handler, int ist)
 
 void idt_init(void)
 {
-	struct idt_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
+	struct descriptor_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (int v = 0; v < STUB_COUNT; v++)
 		set_gate(v, isr_stub_table[v], 0);
-	set_gate(VEC_DOUBLE_FAULT, isr_stub_table[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT);
-	set_gate(VEC_NMI, isr_stub_table[VEC_NMI], IST_NMI);
-	set_gate(VEC_MACHINE_CHECK, isr_stub_table[VEC_MACHINE_CHECK], IST_MACHINE_CHECK);
-	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+	set_gate(EXC_DOUBLE_FAULT, isr_stub_table[EXC_DOUBLE_FAULT], IST_DOUBLE_FAULT);
+	set_gate(EXC_NMI, isr_stub_table[EXC_NMI], IST_NMI);
+	set_gate(EXC_MACHINE_CHECK, isr_stub_table[EXC_MACHINE_CHECK], IST_MACHINE_CHECK);
+	lidt(&ptr);
 }
 
 void interrupt_dispatch(struct int_frame *frame)
