@@ -6,11 +6,13 @@
 #include "arch/x86_64/cpu.h"
 #include "console.h"
 #include "arch/x86_64/backtrace.h"
+#include "lib/printf.h"
 #include "panic.h"
 
 #define BACKTRACE_DEPTH 16
+#define ERROR_TEXT_MAX  96
 
-static const char *const names[32] = {
+static const char *const names[EXC_COUNT] = {
 	"divide error", "debug", "non-maskable interrupt", "breakpoint",
 	"overflow", "bound range exceeded", "invalid opcode",
 	"device not available", "double fault", "coprocessor segment overrun",
@@ -24,10 +26,19 @@ static const char *const names[32] = {
 };
 
 static exception_hook_fn hook;
+static struct exception_record last;
+
+static const char *const cp_causes[] = {
+	"", "near RET", "far RET or IRET", "missing ENDBRANCH", "RSTORSSP",
+	"SETSSBSY",
+};
+
+#define CP_CAUSE_MASK   0x7fffu
+#define CP_ENCLAVE      (1u << 15)
 
 const char *exception_name(unsigned vector)
 {
-	return vector < 32 ? names[vector] : "reserved";
+	return vector < EXC_COUNT ? names[vector] : "reserved";
 }
 
 void exception_set_hook(exception_hook_fn h)
@@ -35,17 +46,71 @@ void exception_set_hook(exception_hook_fn h)
 	hook = h;
 }
 
-static void report_page_fault(const struct int_frame *f)
+bool exception_has_error_code(unsigned vector)
 {
-	uint64_t e = f->error_code;
+	switch (vector) {
+	case EXC_DOUBLE_FAULT: case EXC_INVALID_TSS: case EXC_SEGMENT_NP:
+	case EXC_STACK_FAULT: case EXC_GENERAL_PROTECTION: case EXC_PAGE_FAULT:
+	case EXC_ALIGNMENT_CHECK: case EXC_CONTROL_PROTECTION: case EXC_VMM_COMMUNICATION:
+	case EXC_SECURITY:
+		return true;
+	default:
+		return false;
+	}
+}
 
-	kprintf("  address 0x%016llx: %s, %s, %s mode%s%s\n",
-		(unsigned long long)read_cr2(),
+static int decode_page_fault(uint64_t e, char *buf, size_t len)
+{
+	return ksnprintf(buf, len, "%s, %s, %s mode%s%s%s%s",
 		e & PF_PRESENT ? "protection violation" : "page not present",
 		e & PF_FETCH ? "instruction fetch" : e & PF_WRITE ? "write" : "read",
 		e & PF_USER ? "user" : "kernel",
 		e & PF_RESERVED ? ", reserved bit set" : "",
-		e & PF_FETCH && e & PF_PRESENT ? " (no-execute page)" : "");
+		e & PF_PROTECTION_KEY ? ", protection key" : "",
+		e & PF_SHADOW_STACK ? ", shadow stack" : "",
+		(e & PF_FETCH) && (e & PF_PRESENT) ? " (no-execute page)" : "");
+}
+
+/* The selector error code of #TS, #NP, #SS and #GP. */
+static int decode_selector(uint64_t e, char *buf, size_t len)
+{
+	const char *ext = e & SELERR_EXTERNAL ? ", external event" : "";
+	uint64_t sel = e & SELERR_SELECTOR_MASK;
+	unsigned long long index = sel >> SELERR_INDEX_SHIFT;
+
+	if (sel == 0)
+		return ksnprintf(buf, len, "no selector");
+	if (e & SELERR_IDT)
+		return ksnprintf(buf, len, "IDT vector 0x%llx%s", index, ext);
+	return ksnprintf(buf, len, "%s selector 0x%llx (index %llu)%s",
+			 e & SELERR_LDT ? "LDT" : "GDT",
+			 (unsigned long long)(index << SELERR_INDEX_SHIFT), index, ext);
+}
+
+static int decode_control_protection(uint64_t e, char *buf, size_t len)
+{
+	uint64_t cause = e & CP_CAUSE_MASK;
+
+	return ksnprintf(buf, len, "%s%s",
+			 cause && cause < sizeof(cp_causes) / sizeof(cp_causes[0]) ?
+			 cp_causes[cause] : "unknown cause",
+			 e & CP_ENCLAVE ? ", in an enclave" : "");
+}
+
+int exception_decode_error(unsigned vector, uint64_t error, char *buf,
+			   size_t len)
+{
+	switch (vector) {
+	case EXC_PAGE_FAULT:
+		return decode_page_fault(error, buf, len);
+	case EXC_INVALID_TSS: case EXC_SEGMENT_NP: case EXC_STACK_FAULT:
+	case EXC_GENERAL_PROTECTION:
+		return decode_selector(error, buf, len);
+	case EXC_CONTROL_PROTECTION:
+		return decode_control_protection(error, buf, len);
+	default:
+		return ksnprintf(buf, len, "%s", "");
+	}
 }
 
 static void report_registers(const struct int_frame *f)
@@ -70,22 +135,46 @@ static void report_registers(const struct int_frame *f)
 
 void exception_report(const struct int_frame *f)
 {
-	kprintf("%s (vector %llu), error code 0x%llx\n",
+	char what[ERROR_TEXT_MAX];
+
+	/* Only this CPU runs, and the holder it interrupted never resumes. */
+	if (console_lock_held())
+		console_break_lock();
+	exception_decode_error((unsigned)f->vector, f->error_code, what,
+			       sizeof(what));
+	kprintf("%s (vector %llu), error code 0x%llx%s%s\n",
 		exception_name((unsigned)f->vector), (unsigned long long)f->vector,
-		(unsigned long long)f->error_code);
+		(unsigned long long)f->error_code, what[0] ? ": " : "", what);
 	if (f->vector == EXC_PAGE_FAULT)
-		report_page_fault(f);
+		kprintf("  address 0x%016llx\n", (unsigned long long)read_cr2());
 	report_registers(f);
 	backtrace_print(f->rip, f->rbp, BACKTRACE_DEPTH);
 }
 
+void exception_last(struct exception_record *out)
+{
+	*out = last;
+}
+
+static void record(const struct int_frame *f)
+{
+	last.count++;
+	last.vector = f->vector;
+	last.error_code = f->error_code;
+	last.cr2 = f->vector == EXC_PAGE_FAULT ? read_cr2() : 0;
+	last.rip = f->rip;
+}
+
 void exception_handle(struct int_frame *frame)
 {
+	record(frame);
 	if (hook && hook(frame))
 		return;
 	if (frame->vector == EXC_BREAKPOINT) {
-		kprintf("breakpoint at 0x%llx; continuing\n",
-			(unsigned long long)frame->rip);
+		/* Resumable: never take the lock from the code it interrupted. */
+		if (!console_lock_held())
+			kprintf("breakpoint at 0x%llx; continuing\n",
+				(unsigned long long)frame->rip);
 		return;
 	}
 	exception_report(frame);
