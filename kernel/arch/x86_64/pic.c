@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
+#include "panic.h"
 
 #define PIC1_CMD     0x20
 #define PIC1_DATA    0x21
@@ -17,7 +18,13 @@
 #define ICW3_SLAVE_ID 0x02
 #define ICW4_8086    0x01   /* 8086 mode */
 #define OCW2_EOI     0x20   /* non-specific end of interrupt */
+#define OCW3_READ_IRR 0x0a  /* next read of the command port returns the IRR */
 #define OCW3_READ_ISR 0x0b  /* next read of the command port returns the ISR */
+#define OCW3_POLL    0x0c   /* next read acknowledges and returns the top IRQ */
+#define POLL_IRQ_PENDING 0x80  /* poll byte: an IRQ was pending (bits 0-2 say which) */
+#define POLL_LEVEL_MASK  0x07
+#define MASK_ALL     0xff
+#define LINES_PER_PIC 8
 
 static irq_handler_fn handlers[IDT_IRQ_COUNT];
 static uint64_t spurious;
@@ -41,39 +48,89 @@ void pic_init(void)
 	outb(PIC2_DATA, ICW4_8086);
 	io_wait();
 	outb(PIC1_DATA, (uint8_t)~(1u << IRQ_CASCADE));
-	outb(PIC2_DATA, 0xff);
+	outb(PIC2_DATA, MASK_ALL);
+}
+
+static void check_line(unsigned line)
+{
+	if (line >= IDT_IRQ_COUNT)
+		panic("pic: no IRQ line %u", line);
 }
 
 static uint16_t data_port(unsigned line)
 {
-	return line < 8 ? PIC1_DATA : PIC2_DATA;
+	return line < LINES_PER_PIC ? PIC1_DATA : PIC2_DATA;
+}
+
+/* Read-modify-write of a mask register, with interrupts off so that an
+ * interrupt handler changing the same register cannot be lost.
+ */
+static void set_masked(unsigned line, int masked)
+{
+	uint16_t port = data_port(line);
+	uint8_t bit = (uint8_t)(1u << (line % LINES_PER_PIC));
+	uint64_t flags;
+
+	check_line(line);
+	flags = irq_save();
+	outb(port, masked ? inb(port) | bit : inb(port) & (uint8_t)~bit);
+	irq_restore(flags);
 }
 
 void pic_mask(unsigned line)
 {
-	uint16_t port = data_port(line);
-
-	outb(port, inb(port) | (uint8_t)(1u << (line & 7)));
+	set_masked(line, 1);
 }
 
 void pic_unmask(unsigned line)
 {
-	uint16_t port = data_port(line);
+	set_masked(line, 0);
+}
 
-	outb(port, inb(port) & (uint8_t)~(1u << (line & 7)));
+uint16_t pic_get_mask(void)
+{
+	return (uint16_t)(inb(PIC2_DATA) << 8 | inb(PIC1_DATA));
+}
+
+static uint16_t read_register(uint8_t ocw3)
+{
+	outb(PIC1_CMD, ocw3);
+	outb(PIC2_CMD, ocw3);
+	return (uint16_t)(inb(PIC2_CMD) << 8 | inb(PIC1_CMD));
+}
+
+uint16_t pic_read_irr(void)
+{
+	return read_register(OCW3_READ_IRR);
+}
+
+uint16_t pic_read_isr(void)
+{
+	return read_register(OCW3_READ_ISR);
+}
+
+int pic_poll(void)
+{
+	uint8_t v;
+
+	outb(PIC1_CMD, OCW3_POLL);
+	v = inb(PIC1_CMD);
+	return v & POLL_IRQ_PENDING ? v & POLL_LEVEL_MASK : -1;
 }
 
 void pic_send_eoi(unsigned line)
 {
-	if (line >= 8)
+	if (line >= LINES_PER_PIC)
 		outb(PIC2_CMD, OCW2_EOI);
 	outb(PIC1_CMD, OCW2_EOI);
 }
 
 void irq_set_handler(unsigned line, irq_handler_fn handler)
 {
-	uint64_t flags = irq_save();
+	uint64_t flags;
 
+	check_line(line);
+	flags = irq_save();
 	handlers[line] = handler;
 	if (handler)
 		pic_unmask(line);
@@ -95,7 +152,7 @@ static int is_spurious(unsigned line)
 	if (line != IRQ_SPURIOUS_MASTER && line != IRQ_SPURIOUS_SLAVE)
 		return 0;
 	outb(cmd, OCW3_READ_ISR);
-	if (inb(cmd) & (1u << 7))
+	if (inb(cmd) & (1u << (line % LINES_PER_PIC)))
 		return 0;
 	spurious++;
 	if (line == IRQ_SPURIOUS_SLAVE)
