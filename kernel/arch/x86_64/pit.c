@@ -3,13 +3,19 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pic.h"
+#include "panic.h"
 
 #define PIT_CH0        0x40
 #define PIT_CMD        0x43
 #define PIT_CMD_CH0_LOHI_RATE 0x34   /* channel 0, lo/hi byte, mode 2 */
 #define PIT_INPUT_HZ   1193182u
+#define PIT_DIVISOR_MIN 2            /* mode 2 cannot count from 1 */
+#define PIT_DIVISOR_MAX 0xffffu
+#define MS_PER_S       1000u
+#define US_PER_S       1000000u
 
 static volatile uint64_t ticks;
+static unsigned divisor;
 static unsigned hz;
 static tick_hook_fn tick_hook;
 
@@ -22,10 +28,13 @@ static void on_tick(struct int_frame *frame)
 
 void pit_init(unsigned rate)
 {
-	unsigned divisor = PIT_INPUT_HZ / rate;
-
-	if (divisor > 0xffff)
-		divisor = 0xffff;
+	if (rate == 0)
+		panic("pit: a rate of 0 Hz");
+	divisor = PIT_INPUT_HZ / rate;
+	if (divisor < PIT_DIVISOR_MIN)
+		divisor = PIT_DIVISOR_MIN;
+	if (divisor > PIT_DIVISOR_MAX)
+		divisor = PIT_DIVISOR_MAX;
 	hz = PIT_INPUT_HZ / divisor;
 	outb(PIT_CMD, PIT_CMD_CH0_LOHI_RATE);
 	outb(PIT_CH0, divisor & 0xff);
@@ -43,21 +52,58 @@ unsigned pit_hz(void)
 	return hz;
 }
 
+/* hz is rounded down (1000 Hz is really 1000.15 Hz), so time is counted from
+ * the divisor: one tick lasts divisor / PIT_INPUT_HZ seconds.
+ */
+/* n ticks in units of 1/per_s second, rounded down, without overflowing
+ * n * divisor * per_s.
+ */
+static uint64_t ticks_to(uint64_t n, uint64_t per_s)
+{
+	uint64_t clocks = n * divisor;
+
+	return clocks / PIT_INPUT_HZ * per_s +
+	       clocks % PIT_INPUT_HZ * per_s / PIT_INPUT_HZ;
+}
+
+uint64_t pit_ticks_to_ms(uint64_t n)
+{
+	return ticks_to(n, MS_PER_S);
+}
+
+uint64_t pit_ticks_to_us(uint64_t n)
+{
+	return ticks_to(n, US_PER_S);
+}
+
+uint64_t pit_ms_to_ticks(uint64_t ms)
+{
+	uint64_t per = (uint64_t)divisor * MS_PER_S;
+
+	return (ms * PIT_INPUT_HZ + per - 1) / per;
+}
+
 uint64_t pit_millis(void)
 {
-	return ticks * 1000 / hz;
+	return pit_ticks_to_ms(ticks);
 }
 
 void pit_sleep_ms(uint64_t ms)
 {
 	/* +1: the current tick is already partly over */
-	uint64_t end = ticks + (ms * hz + 999) / 1000 + 1;
+	uint64_t end = ticks + pit_ms_to_ticks(ms) + 1;
 
+	if (!irq_enabled())
+		panic("pit_sleep_ms(%llu) with interrupts off would never wake",
+		      (unsigned long long)ms);
 	while (ticks < end)
 		cpu_halt();
 }
 
-void pit_set_tick_hook(tick_hook_fn hook)
+tick_hook_fn pit_set_tick_hook(tick_hook_fn hook)
 {
+	tick_hook_fn old = tick_hook;
+
 	tick_hook = hook;
+	return old;
 }

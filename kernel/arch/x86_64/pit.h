@@ -6,21 +6,37 @@
 
 #include "arch/x86_64/arch.h"
 
-/* Start channel 0 at hz interrupts per second and count ticks. */
+/* Start channel 0 at about hz interrupts per second (the nearest divisor of
+ * the 1.193182 MHz input, clamped to the counter's range) and count ticks.
+ * Panics on 0 Hz.
+ */
 void pit_init(unsigned hz);
 
 /* Ticks since pit_init; monotonic. Safe in any context. */
 uint64_t pit_ticks(void);
+
+/* The tick rate, rounded down to whole Hz. */
 unsigned pit_hz(void);
+
+/* Convert between ticks and milliseconds with the exact tick length
+ * (ms_to_ticks rounds up, ticks_to_* down). Safe in any context.
+ */
+uint64_t pit_ticks_to_ms(uint64_t ticks);
+uint64_t pit_ticks_to_us(uint64_t ticks);
+uint64_t pit_ms_to_ticks(uint64_t ms);
 
 /* Milliseconds since pit_init, at tick resolution. */
 uint64_t pit_millis(void);
 
-/* Wait at least ms milliseconds (halting between ticks). Needs interrupts on. */
+/* Wait at least ms milliseconds, halting between ticks. Needs interrupts on
+ * (panics otherwise: no tick would ever wake it); not in interrupt context.
+ */
 void pit_sleep_ms(uint64_t ms);
 
-/* Called on every tick, in interrupt context, after the count advanced. */
+/* Called on every tick, in interrupt context, after the count advanced.
+ * Returns the hook it replaces, so a caller can chain to it and put it back.
+ */
 typedef void (*tick_hook_fn)(struct int_frame *frame);
-void pit_set_tick_hook(tick_hook_fn hook);
+tick_hook_fn pit_set_tick_hook(tick_hook_fn hook);
 
 #endif

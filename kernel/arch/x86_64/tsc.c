@@ -4,7 +4,11 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pit.h"
 
-#define CALIBRATION_TICKS 4
+/* Long enough that a late tick interrupt under an emulator (tens of
+ * microseconds) is well under 1% of the window, short enough for boot.
+ */
+#define CALIBRATION_MS   50
+#define US_PER_MS        1000
 
 static uint64_t khz;
 static uint64_t tsc_base;
@@ -21,13 +25,14 @@ static uint64_t next_edge(void)
 
 uint64_t tsc_calibrate(void)
 {
+	uint64_t n = pit_ms_to_ticks(CALIBRATION_MS);
 	uint64_t start = next_edge();
 	uint64_t t0 = pit_ticks(), end;
 
-	while (pit_ticks() < t0 + CALIBRATION_TICKS)
+	while (pit_ticks() < t0 + n)
 		cpu_halt();
 	end = rdtsc();
-	khz = (end - start) * pit_hz() / CALIBRATION_TICKS / 1000;
+	khz = (end - start) * US_PER_MS / pit_ticks_to_us(n);
 	if (khz == 0)
 		khz = 1;
 	tsc_base = start;
@@ -41,5 +46,11 @@ uint64_t tsc_khz(void)
 
 uint64_t tsc_micros(void)
 {
-	return khz ? (rdtsc() - tsc_base) * 1000 / khz : 0;
+	uint64_t d;
+
+	if (!khz)
+		return 0;
+	d = rdtsc() - tsc_base;
+	/* split so that d * 1000 cannot overflow */
+	return d / khz * US_PER_MS + d % khz * US_PER_MS / khz;
 }
