@@ -6,6 +6,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "console.h"
+#include "drivers/keyboard.h"
 #include "kernel.h"
 #include "lib/cmdline.h"
 #include "panic.h"
@@ -40,5 +41,7 @@ void kmain(const struct boot_info *bi)
 		      BOOT_INFO_VERSION);
 	apply_cmdline(bi->cmdline);
 	arch_init(bi);
+	if (keyboard_init() != 0)
+		log_warn("no PS/2 controller: no keyboard input");
 	kernel_run(bi);
 }
