@@ -1434,10 +1434,10 @@ static void run_suite(const struct group *g, unsigned number)
 /* ------------------------------------------------------------------------ */
 /* The run. */
 
-/* "# <prefix>: suite.case" for each selected case, in run order: the plan
- * lines, or with @expand (ktest.list) one line per result, a parameterized
- * case giving "suite.case[param]" for each selected parameter. */
-static void print_selection(const char *prefix, bool expand)
+/* "# <prefix>: suite.case" for each result the run will give, in run order
+ * (the plan lines, or the ktest.list output): a parameterized case gives
+ * "suite.case[param]" for each selected parameter. */
+static void print_selection(const char *prefix)
 {
 	char name[FULL_NAME_LEN], desc[DESC_LEN];
 	uint32_t g, i;
@@ -1446,7 +1446,7 @@ static void print_selection(const char *prefix, bool expand)
 	for (g = 0; g < ngroups; g++) {
 		for (i = groups[g].first; i < groups[g].first + groups[g].count; i++) {
 			const struct ktest_case *c = cases[i];
-			bool each = expand && c->params && c->params->count;
+			bool each = c->params && c->params->count;
 
 			if (!nresults[i])
 				continue;
@@ -1540,7 +1540,7 @@ static void run_all(uint32_t nsuite)
 	unsigned number = 0;
 	uint32_t r, g;
 
-	print_selection("plan", false);
+	print_selection("plan");
 	print_count("1..", (uint64_t)nsuite * opt.repeat);
 	for (r = 0; r < opt.repeat; r++)
 		for (g = 0; g < ngroups; g++)
@@ -1579,7 +1579,7 @@ int ktest_main(void)
 	}
 	print_counts(ncase, nsuite);
 	if (opt.list) {
-		print_selection("case", true);
+		print_selection("case");
 		print_plain("1..0");
 		return STATUS_PASS;
 	}

@@ -83,8 +83,12 @@ KTAP version 1
 # plan: ends.expected_segv
 # plan: fixtures.priv_is_set
 # plan: fixtures.case_exit_runs_after_skip
-# plan: params.squares
-# plan: params.by_index
+# plan: params.squares[zero]
+# plan: params.squares[three]
+# plan: params.squares[minus_four]
+# plan: params.by_index[0]
+# plan: params.by_index[1]
+# plan: params.by_index[2]
 # plan: skips.with_reason
 # plan: skips.without_reason
 # plan: skips.kernel_only
@@ -171,7 +175,8 @@ KTAP version 1
 # ktest: 22 cases in 4 suites, seed 0
 # plan: bad_case_init.never_runs
 # plan: bad_suite_init.first
-# plan: bad_suite_init.params
+# plan: bad_suite_init.params[1]
+# plan: bad_suite_init.params[2]
 # plan: checks.integers
 # plan: checks.booleans_and_pointers
 # plan: checks.strings
@@ -472,7 +477,7 @@ class HostBackendTests:
         self.assertOutput("pass", ["ktest.filter=params.squares[th*]"], 0, [
             "KTAP version 1",
             "# ktest: 1 cases in 1 suites, seed 0",
-            "# plan: params.squares",
+            "# plan: params.squares[three]",
             "1..1",
             "    KTAP version 1",
             "    # Subtest: params",

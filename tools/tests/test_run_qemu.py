@@ -884,3 +884,47 @@ class RealQemuTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class ExecTest(ToolTest):
+    """--exec: a native ktest executable (host test) instead of QEMU."""
+
+    def program(self, out: str, status: int) -> str:
+        """An executable that records its arguments, prints out, exits with status."""
+        path = self.tmp / 'host_test'
+        path.write_text(f'#!{sys.executable}\n'
+                        'import json, sys\n'
+                        f'open({str(self.record)!r}, "a").write(json.dumps(sys.argv[1:]) + "\\n")\n'
+                        f'sys.stdout.write({out!r})\n'
+                        f'sys.exit({status})\n')
+        path.chmod(0o755)
+        return str(path)
+
+    def test_pass_and_words_as_arguments(self) -> None:
+        exe = self.program(PASSING, 0)
+        result = self.run_tool(exe, '--exec', '--filter', 'fmt.*', '--shuffle', '7',
+                               qemu=False)
+        self.assert_verdict(result, 0, 'PASS')
+        self.assertEqual(self.runs(), [['ktest.filter=fmt.*', 'ktest.shuffle=7']])
+
+    def test_failure_status_1(self) -> None:
+        result = self.run_tool(self.program(FAILING, 1), '--exec', qemu=False)
+        self.assert_verdict(result, 1, 'FAIL')
+
+    def test_status_0_with_a_failure_is_error(self) -> None:
+        result = self.run_tool(self.program(FAILING, 0), '--exec', qemu=False)
+        self.assert_verdict(result, 99, 'ERROR')
+
+    def test_sanitizer_abort_is_error(self) -> None:
+        result = self.run_tool(self.program(PASSING, 134), '--exec', qemu=False)
+        self.assert_verdict(result, 99, 'ERROR')
+
+    def test_error_status_2_is_error(self) -> None:
+        result = self.run_tool(self.program('KTAP version 1\n# ktest: bad option\n', 2),
+                               '--exec', qemu=False)
+        self.assert_verdict(result, 99, 'ERROR')
+
+    def test_exec_refuses_keys(self) -> None:
+        result = self.run_tool(self.program(PASSING, 0), '--exec', '--keys', 'a', qemu=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('--exec runs a host test', result.stderr)
