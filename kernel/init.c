@@ -9,6 +9,8 @@
 #include "drivers/keyboard.h"
 #include "kernel.h"
 #include "lib/cmdline.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
 #include "panic.h"
 
 #define LOG_WORD_MAX 8
@@ -41,6 +43,8 @@ void kmain(const struct boot_info *bi)
 		      BOOT_INFO_VERSION);
 	apply_cmdline(bi->cmdline);
 	arch_init(bi);
+	frame_init(bi);
+	heap_init();
 	if (keyboard_init() != 0)
 		log_warn("no PS/2 controller: no keyboard input");
 	kernel_run(bi);
