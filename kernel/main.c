@@ -5,6 +5,8 @@
 #include "console.h"
 #include "drivers/vga.h"
 #include "kernel.h"
+#include "mm/frame.h"
+#include "mm/heap.h"
 
 #define MIB (1024ull * 1024)
 
@@ -40,6 +42,20 @@ static void print_memory_map(const struct boot_info *bi)
 		(unsigned long long)(usable / 1024));
 }
 
+static void print_memory_use(void)
+{
+	struct heap_stats h;
+
+	heap_stats(&h);
+	kprintf("Frames: %llu free, %llu used of %llu (4 KiB each)\n",
+		(unsigned long long)frame_free_count(),
+		(unsigned long long)frame_used_count(),
+		(unsigned long long)frame_total_count());
+	kprintf("Heap (%s): %llu KiB mapped, %zu bytes in %zu blocks, %zu free\n",
+		h.allocator, (unsigned long long)h.mapped_bytes / 1024,
+		h.alloc.used_bytes, h.alloc.live, h.alloc.free_bytes);
+}
+
 void kernel_run(const struct boot_info *bi)
 {
 	vga_set_color(VGA_LIGHT_GREEN, VGA_BLACK);
@@ -49,6 +65,7 @@ void kernel_run(const struct boot_info *bi)
 		(unsigned long long)bi->kernel_phys_start,
 		(unsigned long long)bi->kernel_phys_end, bi->cmdline);
 	print_memory_map(bi);
+	print_memory_use();
 	kprintf("Idle. (Quit QEMU: Ctrl-A then X on a terminal.)\n");
 	for (;;)
 		irq_enable_and_halt();
