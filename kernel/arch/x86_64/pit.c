@@ -1,6 +1,8 @@
 /* Intel 8254 PIT channel 0 in rate-generator mode (8254 datasheet, mode 2). */
 #include "arch/x86_64/pit.h"
 
+#include <stddef.h>
+
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pic.h"
 #include "panic.h"
@@ -18,10 +20,15 @@ static volatile uint64_t ticks;
 static unsigned divisor;
 static unsigned hz;
 static tick_hook_fn tick_hook;
+/* Written with interrupts off, read only by on_tick: no torn reads. */
+static tick_hook_fn extra_hooks[PIT_MAX_TICK_HOOKS];
 
 static void on_tick(struct int_frame *frame)
 {
 	ticks++;
+	for (int i = 0; i < PIT_MAX_TICK_HOOKS; i++)
+		if (extra_hooks[i])
+			extra_hooks[i](frame);
 	if (tick_hook)
 		tick_hook(frame);
 }
@@ -106,4 +113,38 @@ tick_hook_fn pit_set_tick_hook(tick_hook_fn hook)
 
 	tick_hook = hook;
 	return old;
+}
+
+/* Index of hook in extra_hooks, or -1. */
+static int find_hook(tick_hook_fn hook)
+{
+	for (int i = 0; i < PIT_MAX_TICK_HOOKS; i++)
+		if (extra_hooks[i] == hook)
+			return i;
+	return -1;
+}
+
+int pit_add_tick_hook(tick_hook_fn hook)
+{
+	uint64_t flags = irq_save();
+	int slot = find_hook(hook) >= 0 ? -1 : find_hook(NULL);
+
+	if (slot >= 0)
+		extra_hooks[slot] = hook;
+	irq_restore(flags);
+	return slot >= 0 ? 0 : -1;
+}
+
+void pit_remove_tick_hook(tick_hook_fn hook)
+{
+	uint64_t flags = irq_save();
+	int slot = find_hook(hook);
+
+	/* Keep the order of the others: shift the later hooks down. */
+	if (slot >= 0) {
+		for (int i = slot; i + 1 < PIT_MAX_TICK_HOOKS; i++)
+			extra_hooks[i] = extra_hooks[i + 1];
+		extra_hooks[PIT_MAX_TICK_HOOKS - 1] = NULL;
+	}
+	irq_restore(flags);
 }

@@ -35,8 +35,25 @@ void pit_sleep_ms(uint64_t ms);
 
 /* Called on every tick, in interrupt context, after the count advanced.
  * Returns the hook it replaces, so a caller can chain to it and put it back.
+ * This one hook runs last: it may leave the interrupt without returning (the
+ * ktest runner's case timeout does).
  */
 typedef void (*tick_hook_fn)(struct int_frame *frame);
 tick_hook_fn pit_set_tick_hook(tick_hook_fn hook);
+
+/* Hooks that live alongside the one above (timers, tests), called on every
+ * tick in the order added, before it. They must return.
+ */
+#define PIT_MAX_TICK_HOOKS 4
+
+/* Add hook; returns 0, or -1 when it is already there or the table is full.
+ * Not in interrupt context.
+ */
+int pit_add_tick_hook(tick_hook_fn hook);
+
+/* Remove hook (nothing if absent); once this returns it no longer runs.
+ * Not in interrupt context.
+ */
+void pit_remove_tick_hook(tick_hook_fn hook);
 
 #endif
