@@ -9,7 +9,13 @@
 
 #define PIT_CH0        0x40
 #define PIT_CMD        0x43
+#define PIT_CH2        0x42
 #define PIT_CMD_CH0_LOHI_RATE 0x34   /* channel 0, lo/hi byte, mode 2 */
+#define PIT_CMD_CH2_LOHI_ONESHOT 0xb0 /* channel 2, lo/hi byte, mode 0 */
+#define PORT_B         0x61          /* system control port B (8255 PPI) */
+#define PORT_B_GATE2   0x01          /* channel 2 gate: count while high */
+#define PORT_B_SPEAKER 0x02          /* channel 2 output to the speaker */
+#define PORT_B_OUT2    0x20          /* channel 2 output, read back */
 #define PIT_INPUT_HZ   1193182u
 #define PIT_DIVISOR_MIN 2            /* mode 2 cannot count from 1 */
 #define PIT_DIVISOR_MAX 0xffffu
@@ -105,6 +111,24 @@ void pit_sleep_ms(uint64_t ms)
 		      (unsigned long long)ms);
 	while (ticks < end)
 		cpu_halt();
+}
+
+uint64_t pit_oneshot_start(unsigned us)
+{
+	uint64_t count = (uint64_t)us * PIT_INPUT_HZ / US_PER_S;
+
+	if (count < PIT_DIVISOR_MIN || count > PIT_DIVISOR_MAX)
+		panic("pit: one-shot of %u us is out of the counter's range", us);
+	outb(PORT_B, (inb(PORT_B) & (uint8_t)~PORT_B_SPEAKER) | PORT_B_GATE2);
+	outb(PIT_CMD, PIT_CMD_CH2_LOHI_ONESHOT);
+	outb(PIT_CH2, count & 0xff);
+	outb(PIT_CH2, (uint8_t)(count >> 8));
+	return count * US_PER_S / PIT_INPUT_HZ;
+}
+
+bool pit_oneshot_done(void)
+{
+	return inb(PORT_B) & PORT_B_OUT2;
 }
 
 tick_hook_fn pit_set_tick_hook(tick_hook_fn hook)

@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_64_PIT_H
 #define ARCH_X86_64_PIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/arch.h"
@@ -32,6 +33,15 @@ uint64_t pit_millis(void);
  * (panics otherwise: no tick would ever wake it); not in interrupt context.
  */
 void pit_sleep_ms(uint64_t ms);
+
+/* Channel 2 as a polled one-shot (mode 0, speaker off), independent of the
+ * channel 0 interrupts and so of any tick an emulator loses. Start a count
+ * of about us microseconds (2-54924; panics outside) and return its exact
+ * length in microseconds; pit_oneshot_done() turns true when it ends. For
+ * calibration at set-up: one user at a time.
+ */
+uint64_t pit_oneshot_start(unsigned us);
+bool pit_oneshot_done(void);
 
 /* Called on every tick, in interrupt context, after the count advanced.
  * Returns the hook it replaces, so a caller can chain to it and put it back.
