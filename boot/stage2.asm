@@ -108,7 +108,7 @@ fatal16:
         hlt
         jmp     .halt
 
-; Write AL to COM1 (any mode). Clobbers DX.
+; Write AL to COM1 from real mode. Clobbers DX.
 serial_putc:
         push    ax
         mov     dx, COM1 + UART_LSR
@@ -477,12 +477,25 @@ fatal64:
         mov     [rdi], ax
         add     rdi, 2
 .serial:
-        call    serial_putc
+        call    serial_putc64
         jmp     .next
 .halt:
         cli
         hlt
         jmp     .halt
+
+; Write AL to COM1 from 64-bit code. Clobbers DX.
+serial_putc64:
+        push    rax
+        mov     dx, COM1 + UART_LSR
+.wait:
+        in      al, dx
+        test    al, UART_LSR_THRE
+        jz      .wait
+        pop     rax
+        mov     dx, COM1
+        out     dx, al
+        ret
 
 ; --- ELF -------------------------------------------------------------------
 ; Check the header and find the range [vmin, vmax) the PT_LOAD segments span.
