@@ -147,6 +147,12 @@ const char *scancode_key_name(unsigned key)
 	return key < KEY_COUNT && keys[key].name ? keys[key].name : "unknown";
 }
 
+bool scancode_is_modifier(unsigned key)
+{
+	return key < KEY_COUNT && (keys[key].kind == KIND_MODIFIER ||
+				   keys[key].kind == KIND_LOCK);
+}
+
 static bool is_down(const struct scancode_state *s, unsigned key)
 {
 	return s->down[key / 8] & (1u << (key % 8));

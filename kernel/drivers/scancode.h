@@ -103,6 +103,11 @@ void scancode_init(struct scancode_state *s);
 bool scancode_feed(struct scancode_state *s, uint8_t byte,
 		   struct key_event *ev);
 
+/* True for shift, ctrl, alt, GUI and the lock keys: keys that change what
+ * others type rather than typing or doing something themselves.
+ */
+bool scancode_is_modifier(unsigned key);
+
 /* The key's name as QEMU's sendkey spells it ("a", "shift_r", "kp_enter",
  * "up"); "unknown" for codes that name no key.
  */

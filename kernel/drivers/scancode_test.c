@@ -251,6 +251,25 @@ KTEST(scancode, names_of_non_keys)
 	EXPECT_STREQ("unknown", scancode_key_name(~0u));
 }
 
+KTEST(scancode, modifiers_and_locks)
+{
+	static const uint8_t mods[] = {
+		KEY_LEFT_SHIFT, KEY_RIGHT_SHIFT, KEY_LEFT_CTRL, KEY_RIGHT_CTRL,
+		KEY_LEFT_ALT, KEY_RIGHT_ALT, KEY_LEFT_GUI, KEY_RIGHT_GUI,
+		KEY_CAPS_LOCK, KEY_NUM_LOCK, KEY_SCROLL_LOCK,
+	};
+	unsigned n = 0;
+
+	for (unsigned k = 0; k <= KEY_COUNT; k++)
+		n += scancode_is_modifier(k);
+	EXPECT_EQ(sizeof(mods), n);
+	for (size_t i = 0; i < sizeof(mods); i++)
+		EXPECT_TRUE_MSG(scancode_is_modifier(mods[i]), "%s",
+				scancode_key_name(mods[i]));
+	EXPECT_FALSE(scancode_is_modifier(KEY_A));
+	EXPECT_FALSE(scancode_is_modifier(KEY_UP));
+}
+
 KTEST(scancode, shift_left_and_right)
 {
 	struct scancode_state s;

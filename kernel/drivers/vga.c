@@ -12,6 +12,7 @@
 #define TAB_WIDTH       8
 
 static volatile uint16_t *vga_buf;
+static int top;                 /* rows above this are reserved (status) */
 static int cur_row, cur_col;
 static uint8_t attr = VGA_LIGHT_GREY | VGA_BLACK << 4;
 
@@ -32,7 +33,7 @@ static void move_cursor(void)
 
 static void scroll(void)
 {
-	for (int i = 0; i < (VGA_ROWS - 1) * VGA_COLS; i++)
+	for (int i = top * VGA_COLS; i < (VGA_ROWS - 1) * VGA_COLS; i++)
 		vga_buf[i] = vga_buf[i + VGA_COLS];
 	for (int i = 0; i < VGA_COLS; i++)
 		vga_buf[(VGA_ROWS - 1) * VGA_COLS + i] = blank();
@@ -54,6 +55,10 @@ static void put(char c)
 		return;
 	case '\r':
 		cur_col = 0;
+		return;
+	case '\b':
+		if (cur_col > 0)
+			cur_col--;
 		return;
 	case '\t':
 		do
@@ -78,8 +83,32 @@ void vga_clear(void)
 		return;
 	for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
 		vga_buf[i] = blank();
-	cur_row = cur_col = 0;
+	cur_row = top;
+	cur_col = 0;
 	move_cursor();
+}
+
+void vga_reserve_top(int rows)
+{
+	if (rows < 0 || rows >= VGA_ROWS)
+		return;
+	top = rows;
+	if (cur_row < top) {
+		cur_row = top;
+		cur_col = 0;
+	}
+	move_cursor();
+}
+
+void vga_write_at(int row, int col, const char *s, enum vga_color fg,
+		  enum vga_color bg)
+{
+	uint16_t a = (uint16_t)((fg | bg << 4) << 8);
+
+	if (!vga_buf || row < 0 || row >= VGA_ROWS || col < 0)
+		return;
+	for (; *s && col < VGA_COLS; s++, col++)
+		vga_buf[row * VGA_COLS + col] = a | (uint8_t)*s;
 }
 
 void vga_write(const char *s, size_t n)

@@ -18,12 +18,25 @@ enum vga_color {
 /* Use the text buffer at virtual address @buffer (physical 0xb8000) and clear it. */
 void vga_init(volatile uint16_t *buffer);
 
-/* Write n bytes at the cursor: '\n' starts a line, '\r' returns, '\t' to the
- * next multiple of 8, long lines wrap, the screen scrolls. Callers serialise.
+/* Write n bytes at the cursor: '\n' starts a line, '\r' returns, '\b' moves
+ * back one column (not past the start of the line), '\t' to the next
+ * multiple of 8, long lines wrap, the screen scrolls. Callers serialise.
  */
 void vga_write(const char *s, size_t n);
 
 void vga_set_color(enum vga_color fg, enum vga_color bg);
+
+/* Keep the top rows (0 to VGA_ROWS - 1) out of the text area vga_write
+ * scrolls: a status line. The cursor moves below them if it was inside.
+ */
+void vga_reserve_top(int rows);
+
+/* Write the string s at (row, col) in fg on bg, cut at the end of the row;
+ * the cursor and the colour of vga_write stay as they were. Writes only
+ * those cells, so it needs no lock against vga_write when row is reserved.
+ */
+void vga_write_at(int row, int col, const char *s, enum vga_color fg,
+		  enum vga_color bg);
 void vga_clear(void);
 
 /* The character and attribute at (row, col), for tests. */
