@@ -16,6 +16,9 @@
 
 #define HEAP_PAGE_FLAGS (PTE_WRITABLE | PTE_NX)
 
+_Static_assert(HEAP_GROW_MIN >= ALLOC_EXTEND_MIN && HEAP_GROW_MIN % PAGE_SIZE_4K == 0,
+	       "a growth always makes room for one more small block");
+
 static const struct alloc_ops *const ops = &HEAP_OPS;
 static void *heap;            /* the allocator's handle */
 static uint64_t mapped;       /* bytes mapped from HEAP_START */

@@ -27,8 +27,31 @@ static struct {
 } pages[MAX_TEST_PAGES];
 static unsigned npages;
 
+/* Take out the tables paging_map() built under va's PML4 slot (a case uses
+ * one path of tables in a slot of its own), so a repeated run starts afresh. */
+static void drop_tables(uint64_t va)
+{
+	uint64_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR_MASK);
+	uint64_t *slot = &pml4[(va >> 39) & 0x1ff], entry = *slot, tables[3];
+	int n = 0;
+
+	for (int shift = 30; shift >= 21 && (entry & PTE_PRESENT) && !(entry & PTE_HUGE);
+	     shift -= 9) {
+		tables[n++] = entry & PTE_ADDR_MASK;
+		entry = ((uint64_t *)phys_to_virt(entry & PTE_ADDR_MASK))[(va >> shift) & 0x1ff];
+	}
+	if (entry & PTE_PRESENT && !(entry & PTE_HUGE))
+		tables[n++] = entry & PTE_ADDR_MASK;
+	*slot = 0;
+	invlpg(va);
+	while (n-- > 0)
+		frame_free(tables[n]);
+}
+
 static void unmap_test_pages(struct ktest *t)
 {
+	unsigned n = npages;
+
 	(void)t;
 	while (npages > 0) {
 		npages--;
@@ -36,6 +59,8 @@ static void unmap_test_pages(struct ktest *t)
 		if (pages[npages].own_frame)
 			frame_free(pages[npages].frame);
 	}
+	while (n-- > 0)
+		drop_tables(pages[n].va);
 }
 
 KTEST_SUITE(paging, .case_exit = unmap_test_pages);
