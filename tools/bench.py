@@ -56,6 +56,7 @@ EXIT_INTERRUPTED = 130
 
 SECTIONS = ('images', 'cases', 'rebuild', 'suite', 'clean')
 DOC_HEADING = '## Edit-build-test loop'
+DOC_END = '<!-- end of the part tools/bench.py writes; notes below it are kept -->'
 DEFAULT_TOUCH = 'kernel/lib/string_test.c'
 BENCH_IMAGES = ('trivial_1', 'trivial_1000')
 BOOT_LIMIT_S = 120.0        # a QEMU-alone boot that takes longer is a hang
@@ -847,7 +848,11 @@ def report(info: dict[str, object], settings: dict[str, object], main: list[Figu
 
 
 def update_doc(path: str, section: str) -> None:
-    """Replace (or add) the Edit-build-test loop section of a markdown file."""
+    """Replace (or add) the Edit-build-test loop section of a markdown file.
+
+    Only the generated part is replaced: hand-written notes that follow the
+    DOC_END marker inside the section, and every other section, are kept.
+    """
     try:
         with open(path, encoding='utf-8') as f:
             text = f.read()
@@ -855,13 +860,18 @@ def update_doc(path: str, section: str) -> None:
         text = '# Performance\n'
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.rstrip() == DOC_HEADING), None)
+    generated = section + '\n' + DOC_END + '\n'
     if start is None:
-        new = text.rstrip('\n') + '\n\n' + section
+        new = text.rstrip('\n') + '\n\n' + generated
     else:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith('## ')),
                    len(lines))
+        old = lines[start:end]
+        mark = next((i for i, line in enumerate(old) if line.rstrip() == DOC_END), None)
+        notes = ''.join(old[mark + 1:]) if mark is not None else ''
         rest = ''.join(lines[end:])
-        new = ''.join(lines[:start]) + section + ('\n' + rest if rest else '')
+        body = generated + notes
+        new = ''.join(lines[:start]) + body.rstrip('\n') + '\n' + ('\n' + rest if rest else '')
     tmp = path + '.tmp'
     with open(tmp, 'w', encoding='utf-8') as f:
         f.write(new)
