@@ -1,0 +1,63 @@
+/* Tasks: cooperative state machines (Rust's async fn and Future in C). A task
+ * is a poll function and the state it keeps between polls, owned by one
+ * executor, which polls it whenever a waker says it can make progress.
+ */
+#ifndef TASK_TASK_H
+#define TASK_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "task/waker.h"
+
+struct executor;
+
+/* What a poll returns: finished, or waiting for a wake-up. */
+enum task_poll {
+	TASK_READY,
+	TASK_PENDING,
+};
+
+/*
+ * A task's (or any future's) poll function. It does as much as it can
+ * without blocking. Before returning TASK_PENDING it must have handed the
+ * waker (copied) to whatever will call waker_wake() when progress is
+ * possible, or the task is never polled again. state is the task's own copy
+ * of what task_spawn() was given; it lives until the task returns TASK_READY.
+ * Runs in task context, on the executor's stack.
+ */
+typedef enum task_poll (*task_poll_fn)(void *state, const struct waker *waker);
+
+/* Alignment of a task's state (that of max_align_t, as malloc gives). */
+#define TASK_STATE_ALIGN 16
+
+struct task {
+	uint64_t id;               /* the executor's name for it; never 0 */
+	task_poll_fn poll;
+	size_t state_size;
+	unsigned char state[] __attribute__((aligned(TASK_STATE_ALIGN)));
+};
+
+/*
+ * Spawn a task on ex: one allocation (ex's allocator) holds the task and a
+ * copy of the size bytes at state (size may be 0). The task is ready at once.
+ * Returns its id (nonzero), or 0 when out of memory or ex has
+ * EXECUTOR_MAX_TASKS tasks already. Task context only (it allocates), from
+ * inside a task too. The executor frees the task when it finishes.
+ */
+uint64_t task_spawn(struct executor *ex, task_poll_fn poll, const void *state,
+		    size_t size);
+
+/* Allocate and fill a task (id 0) with ex's allocator; NULL when out of
+ * memory. For the executor and task_spawn(); not in interrupt context.
+ */
+struct task *task_create(struct executor *ex, task_poll_fn poll,
+			 const void *state, size_t size);
+
+/* Free a task from task_create(). Not in interrupt context. */
+void task_destroy(struct executor *ex, struct task *t);
+
+/* Poll t once with a waker for it on ex. */
+enum task_poll task_poll(struct executor *ex, struct task *t);
+
+#endif /* TASK_TASK_H */
