@@ -14,6 +14,8 @@
 #define FREE_SLAVE_LINE  11
 #define WAIT_US          100000     /* for a timer tick to be pending */
 #define MASKED_WAIT_US   20000
+#define SLAVE_LINES      0xff00u    /* lines 8-15 in IMR/IRR/ISR words */
+#define FIRST_SLAVE_LINE 8
 
 /* Inline assembly outside cpu.h: INT n with a constant vector is only ever
  * needed to fake an interrupt in these tests.
@@ -36,7 +38,7 @@ static void restore_mask(struct ktest *t)
 {
 	(void)t;
 	for (unsigned i = 0; i < IDT_IRQ_COUNT && pic_read_isr(); i++)
-		pic_send_eoi(pic_read_isr() & 0xff00 ? 8 : 0);
+		pic_send_eoi(pic_read_isr() & SLAVE_LINES ? FIRST_SLAVE_LINE : 0);
 	for (unsigned line = 0; line < IDT_IRQ_COUNT; line++) {
 		if (saved_mask & (1u << line))
 			pic_mask(line);
