@@ -1,7 +1,7 @@
 /* PS/2 keyboard on an Intel 8042-compatible controller (IBM PC/AT technical
  * reference: data port 0x60, status/command port 0x64) on IRQ 1. The IRQ
- * handler only reads the scancode and queues it in a single-producer,
- * single-consumer ring; decoding happens in keyboard_poll(), in the consumer.
+ * handler only reads the scancode, queues it (task/queue.h, lock-free) and
+ * wakes the registered reader; decoding happens in the consumer.
  */
 #include "drivers/keyboard.h"
 
@@ -9,6 +9,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/pit.h"
 #include "panic.h"
+#include "task/queue.h"
 
 #define I8042_DATA            0x60
 #define I8042_STATUS          0x64   /* read */
@@ -31,13 +32,10 @@
 #define SPIN_LIMIT            100000 /* status polls before giving up */
 #define FLUSH_LIMIT           64     /* stale bytes drained at init */
 
-_Static_assert((KEYBOARD_RING_SIZE & (KEYBOARD_RING_SIZE - 1)) == 0,
-	       "the ring size is a power of two, so indices may wrap");
-
-/* head is written only by the IRQ handler, tail only by the consumer. */
-static uint8_t ring[KEYBOARD_RING_SIZE];
-static uint32_t head, tail;
-static uint64_t dropped;
+/* Filled by the IRQ handler, drained by one consumer; counts what it drops. */
+static struct queue_slot ring_slots[KEYBOARD_RING_SIZE];
+static struct queue ring = QUEUE_INIT(ring_slots);
+static struct waker_slot reader;
 static struct scancode_state decoder;
 
 static bool wait_status(uint8_t mask, bool set)
@@ -80,11 +78,12 @@ static bool configure(void)
 	       write_port(I8042_COMMAND, CMD_ENABLE_KBD);
 }
 
-/* IRQ 1: take the byte, queue it; the PIC's EOI is pic.c's job. */
+/* IRQ 1: take the byte, queue it (a full queue drops and counts it), wake
+ * the reader; the PIC's EOI is pic.c's job.
+ */
 static void on_irq(struct int_frame *frame)
 {
 	uint8_t status = inb(I8042_STATUS), byte;
-	uint32_t h = head;
 
 	(void)frame;
 	if (!(status & STATUS_OUTPUT_FULL))
@@ -92,12 +91,8 @@ static void on_irq(struct int_frame *frame)
 	byte = inb(I8042_DATA);
 	if (status & STATUS_AUX_DATA)
 		return;
-	if (h - __atomic_load_n(&tail, __ATOMIC_ACQUIRE) == KEYBOARD_RING_SIZE) {
-		dropped++;
-		return;
-	}
-	ring[h % KEYBOARD_RING_SIZE] = byte;
-	__atomic_store_n(&head, h + 1, __ATOMIC_RELEASE);
+	queue_push(&ring, byte);
+	waker_slot_wake(&reader);
 }
 
 int keyboard_init(void)
@@ -114,22 +109,26 @@ int keyboard_init(void)
 	return 0;
 }
 
-static bool pop(uint8_t *byte)
+bool keyboard_read_scancode(uint8_t *byte)
 {
-	uint32_t t = tail;
+	uint64_t v;
 
-	if (t == __atomic_load_n(&head, __ATOMIC_ACQUIRE))
+	if (!queue_pop(&ring, &v))
 		return false;
-	*byte = ring[t % KEYBOARD_RING_SIZE];
-	__atomic_store_n(&tail, t + 1, __ATOMIC_RELEASE);
+	*byte = (uint8_t)v;
 	return true;
+}
+
+void keyboard_set_waker(const struct waker *w)
+{
+	waker_slot_register(&reader, w);
 }
 
 bool keyboard_poll(struct key_event *ev)
 {
 	uint8_t byte;
 
-	while (pop(&byte))
+	while (keyboard_read_scancode(&byte))
 		if (scancode_feed(&decoder, byte, ev))
 			return true;
 	return false;
@@ -137,8 +136,7 @@ bool keyboard_poll(struct key_event *ev)
 
 bool keyboard_pending(void)
 {
-	return __atomic_load_n(&head, __ATOMIC_ACQUIRE) !=
-	       __atomic_load_n(&tail, __ATOMIC_ACQUIRE);
+	return !queue_is_empty(&ring);
 }
 
 bool keyboard_wait(struct key_event *ev, uint64_t timeout_ms)
@@ -163,7 +161,7 @@ bool keyboard_wait(struct key_event *ev, uint64_t timeout_ms)
 
 uint64_t keyboard_dropped(void)
 {
-	return __atomic_load_n(&dropped, __ATOMIC_RELAXED);
+	return queue_dropped(&ring);
 }
 
 int keyboard_inject(uint8_t byte)

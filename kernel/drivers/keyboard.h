@@ -1,5 +1,6 @@
 /* PS/2 keyboard behind an Intel 8042-compatible controller (ports 0x60/0x64)
- * on IRQ 1: the interrupt queues raw scancodes, the kernel polls key events.
+ * on IRQ 1: the interrupt queues raw scancodes and wakes a reader task; the
+ * kernel polls key events or reads the scancodes.
  */
 #ifndef DRIVERS_KEYBOARD_H
 #define DRIVERS_KEYBOARD_H
@@ -8,8 +9,11 @@
 #include <stdint.h>
 
 #include "drivers/scancode.h"
+#include "task/waker.h"
 
-/* Scancodes the interrupt side can queue before the consumer reads them. */
+/* Scancodes the interrupt side can queue before the consumer reads them
+ * (a power of two).
+ */
 #define KEYBOARD_RING_SIZE 128
 
 /* Enable the controller's keyboard port, its IRQ 1 and its translation to
@@ -24,6 +28,18 @@ int keyboard_init(void);
  * decoder state is the consumer's).
  */
 bool keyboard_poll(struct key_event *ev);
+
+/* Take the next raw scancode (set 1) without decoding it. Returns false
+ * when none is queued. Same rules as keyboard_poll(): the two are one
+ * consumer, so use one or the other.
+ */
+bool keyboard_read_scancode(uint8_t *byte);
+
+/* Have IRQ 1 wake w (copied) after it queues or drops a scancode; NULL
+ * stops it. Register before the last check for scancodes (see
+ * task/waker.h). Not in interrupt context.
+ */
+void keyboard_set_waker(const struct waker *w);
 
 /* True when scancodes are queued (they may decode to no event: a prefix, a
  * fake shift). Safe in any context.

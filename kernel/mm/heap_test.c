@@ -96,7 +96,8 @@ KTEST(heap, kcalloc_zeroes_and_checks_overflow)
 		EXPECT_EQ_MSG(0u, z[i], "element %zu", i);
 	kfree(z);
 	EXPECT_NULL(kcalloc(SIZE_MAX / 2, 4));
-	EXPECT_NULL(kcalloc(4, SIZE_MAX / 2));
+	EXPECT_NULL(kcalloc((SIZE_MAX >> 2) + 2, 4));   /* the product wraps to 4 */
+	EXPECT_NULL(kcalloc(4, (SIZE_MAX >> 2) + 2));
 }
 
 KTEST(heap, krealloc_keeps_contents)
