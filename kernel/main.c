@@ -1,9 +1,8 @@
-/* The kernel image's main: greeting, the memory map, then an idle loop that
- * echoes typed keys and keeps a status line with the tick count.
+/* The kernel image's main: greeting, the memory map, then the executor runs
+ * two tasks: the keyboard echo and a status line redrawn every second.
  */
 #include <stdint.h>
 
-#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pit.h"
 #include "console.h"
 #include "drivers/keyboard.h"
@@ -12,12 +11,17 @@
 #include "lib/printf.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
+#include "panic.h"
+#include "task/executor.h"
+#include "task/keyboard_task.h"
+#include "task/sleep.h"
 
 #define MIB (1024ull * 1024)
 #define MS_PER_S        1000
 #define STATUS_ROW      0
-#define ASCII_DEL       0x7f
-#define ASCII_CTRL_FLIP 0x40    /* ctrl+C is 0x03: '^' then 0x03 ^ 0x40 = 'C' */
+
+static struct executor executor;
+static uint64_t keys_pressed;
 
 static const char *mem_type_name(uint32_t type)
 {
@@ -65,25 +69,6 @@ static void print_memory_use(void)
 		h.alloc.used_bytes, h.alloc.live, h.alloc.free_bytes);
 }
 
-/* Echo one key press: its character, ^X for control codes, <name> for keys
- * that type nothing (arrows, F keys), nothing for modifiers and releases.
- */
-static void echo_key(const struct key_event *ev)
-{
-	unsigned char c = (unsigned char)ev->ch;
-
-	if (!ev->pressed)
-		return;
-	if (c == '\b')
-		kprintf("\b \b");
-	else if (c == '\n' || c == '\t' || (c >= ' ' && c < ASCII_DEL))
-		kprintf("%c", c);
-	else if (c)
-		kprintf("^%c", c ^ ASCII_CTRL_FLIP);
-	else if (!scancode_is_modifier(ev->key))
-		kprintf("<%s>", scancode_key_name(ev->key));
-}
-
 static void draw_status(uint64_t keys)
 {
 	char line[VGA_COLS + 1];
@@ -97,29 +82,45 @@ static void draw_status(uint64_t keys)
 	vga_write_at(STATUS_ROW, 0, line, VGA_BLACK, VGA_LIGHT_GREY);
 }
 
-/* Echo keys and refresh the status line once a second; halt in between
- * (the timer or the keyboard wakes the CPU).
- */
-__attribute__((noreturn)) static void echo_loop(void)
+static bool count_and_echo(const struct key_event *ev, void *ctx)
 {
-	uint64_t keys = 0, shown = UINT64_MAX;
-	struct key_event ev;
+	keys_pressed += ev->pressed;
+	return keyboard_task_echo(ev, ctx);
+}
+
+/* The example task: redraw the status line, sleep a second, again. */
+struct status_task {
+	struct sleep sleep;
+	bool sleeping;
+};
+
+static enum task_poll status_poll(void *state, const struct waker *w)
+{
+	struct status_task *s = state;
 
 	for (;;) {
-		while (keyboard_poll(&ev)) {
-			keys += ev.pressed;
-			echo_key(&ev);
+		if (!s->sleeping) {
+			draw_status(keys_pressed);
+			sleep_start(&s->sleep, MS_PER_S);
+			s->sleeping = true;
 		}
-		if (pit_millis() / MS_PER_S != shown) {
-			shown = pit_millis() / MS_PER_S;
-			draw_status(keys);
-		}
-		irq_disable();
-		if (keyboard_pending())
-			irq_enable();
-		else
-			irq_enable_and_halt();
+		if (sleep_poll(&s->sleep, w) == TASK_PENDING)
+			return TASK_PENDING;
+		s->sleeping = false;
 	}
+}
+
+/* Run the tasks; the CPU halts whenever none is ready. */
+__attribute__((noreturn)) static void run_tasks(void)
+{
+	struct status_task status = { .sleeping = false };
+
+	executor_init(&executor, &executor_kernel_ops);
+	if (!keyboard_task_spawn(&executor, count_and_echo, NULL) ||
+	    !task_spawn(&executor, status_poll, &status, sizeof(status)))
+		panic("main: cannot spawn the kernel's tasks");
+	executor_run(&executor);
+	panic("main: every task finished");
 }
 
 void kernel_run(const struct boot_info *bi)
@@ -135,5 +136,5 @@ void kernel_run(const struct boot_info *bi)
 	print_memory_use();
 	kprintf("Type on the VGA window; keys echo here and on COM1. "
 		"(Quit QEMU: Ctrl-A then X on a terminal.)\n");
-	echo_loop();
+	run_tasks();
 }
