@@ -496,20 +496,37 @@ def meson_test(meson: str, build: Build, extra: list[str], logbase: str) -> tupl
     return seconds, entries
 
 
+def makespan(durations: list[float], jobs: int) -> float:
+    """Wall time of running tests in the given order on jobs slots, each test
+    starting on the first slot that frees up (as meson test does), with no
+    contention between them."""
+    slots = [0.0] * max(jobs, 1)
+    for duration in durations:
+        slots.sort()
+        slots[0] += duration
+    return max(slots)
+
+
 def suite_figures(meson: str, build: Build, reps: int) -> list[Figure]:
     """meson test wall time, serial and parallel, against sum of test times / cores."""
     cores = os.cpu_count() or 1
-    jobs = os.environ.get('MESON_TESTTHREADS') or str(cores)
+    jobs = os.environ.get('MESON_TESTTHREADS', '')
+    jobs = jobs if jobs.isdigit() and int(jobs) > 0 else str(cores)
     serial: list[float] = []
     parallel: list[float] = []
     sums: list[float] = []
+    replay: list[float] = []
+    longest_first: list[float] = []
     failed: set[str] = set()
     longest = ('', 0.0)
     for rep in range(reps):
         progress(f'meson test --num-processes 1, repetition {rep + 1} of {reps}')
         seconds, log = meson_test(meson, build, ['--num-processes', '1'], 'bench-serial')
         serial.append(seconds)
-        sums.append(sum(e['duration'] for e in log))
+        durations = [e['duration'] for e in log]       # in the order meson started them
+        sums.append(sum(durations))
+        replay.append(makespan(durations, int(jobs)))
+        longest_first.append(makespan(sorted(durations, reverse=True), int(jobs)))
         failed |= {e['name'] for e in log if e['result'] not in MESON_OK}
         top = max(log, key=lambda e: e['duration'], default=None)
         if top and top['duration'] > longest[1]:
@@ -521,7 +538,10 @@ def suite_figures(meson: str, build: Build, reps: int) -> list[Figure]:
     ideal = [s / cores for s in sums]
     ratio = paired(parallel, ideal, lambda a, b: a / b)
     note = (f'{len(log)} tests; the longest, {longest[0]}, takes {longest[1]:.1f} s alone, '
-            f'a floor under any parallel run')
+            'a floor under any parallel run')
+    order_note = (f'the serial test times replayed on {jobs} slots in the order meson starts '
+                  f'them; longest first would take '
+                  f'{fmt_value(statistics.median(longest_first), "s")}')
     if failed:
         note += f'; not OK in some run: {", ".join(sorted(failed))}'
     return [
@@ -533,6 +553,8 @@ def suite_figures(meson: str, build: Build, reps: int) -> list[Figure]:
                's', ideal),
         Figure('suite_ratio', 'parallel ÷ (sum of test times ÷ cores)', 'x', ratio,
                f'≤ {TARGET_SUITE_RATIO}×', statistics.median(ratio) <= TARGET_SUITE_RATIO),
+        Figure('suite_replay', f'best case of meson\'s test order on {jobs} processes '
+               '(no contention)', 's', replay, note=order_note),
     ]
 
 
@@ -830,7 +852,8 @@ def report(info: dict[str, object], settings: dict[str, object], main: list[Figu
     out = [DOC_HEADING, '',
            f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, "
            f"QEMU {info['qemu']}, Python {info['python']}, commit {info['commit']}, "
-           f"load average {info['load_average']} at the start, with "
+           f"load average {info['load_average']} at the start and "
+           f"{info['load_average_end']} at the end, with "
            f"`tools/bench.py {settings['command']}` ({repetitions(settings)}). "
            'Times are wall clock; QEMU runs under TCG.', '']
     out += table(main)
@@ -1033,6 +1056,7 @@ def measure(args: argparse.Namespace) -> int:
         main += clean_figures(tools.meson, tools.ninja, build, cross, args.build_reps)
     settings = {'command': args.command, 'reps': args.reps, 'suite_reps': args.suite_reps,
                 'build_reps': args.build_reps, 'skipped': args.skip}
+    info['load_average_end'] = round(os.getloadavg()[0], 1)
     text = report(info, settings, main, floor, images, variants)
     print(text, end='')
     if args.json:
