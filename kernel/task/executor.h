@@ -67,7 +67,9 @@ struct executor {
 	struct executor_stats stats;
 };
 
-/* Set ex up empty, with ops (which must outlive it). Not while ex is in use. */
+/* Set ex up empty, with ops (which must outlive it). Not while ex is in use;
+ * not in interrupt context.
+ */
 void executor_init(struct executor *ex, const struct executor_ops *ops);
 
 /* Take t (from task_create()) and queue it; returns its id, or 0 when all
@@ -99,9 +101,10 @@ void executor_run(struct executor *ex);
 /* Whether a task is queued. Any context. */
 bool executor_has_ready(const struct executor *ex);
 
-/* Tasks spawned and not finished. */
+/* Tasks spawned and not finished. Task context. */
 size_t executor_task_count(const struct executor *ex);
 
+/* A copy of ex's counters. Task context. */
 void executor_get_stats(const struct executor *ex, struct executor_stats *out);
 
 #endif /* TASK_EXECUTOR_H */

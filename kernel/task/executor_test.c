@@ -317,6 +317,29 @@ KTEST(executor, ids_are_unique_and_nonzero)
 	}
 }
 
+/* A waker slot wakes whatever waker was registered last, until cleared. */
+KTEST(executor, waker_slot_wakes_the_registered_task)
+{
+	struct waker_slot slot = { 0 };
+
+	spawn('A', 100, 0);
+	spawn('B', 100, 0);
+	executor_run_ready(&ex);
+	waker_slot_wake(&slot);
+	EXPECT_FALSE(executor_has_ready(&ex));
+	waker_slot_register(&slot, &wakers[0]);
+	waker_slot_wake(&slot);
+	waker_slot_wake(&slot);
+	EXPECT_EQ(1u, executor_run_ready(&ex));
+	waker_slot_register(&slot, &wakers[1]);
+	waker_slot_wake(&slot);
+	EXPECT_EQ(1u, executor_run_ready(&ex));
+	EXPECT_STREQ("ABAB", poll_log);
+	waker_slot_register(&slot, NULL);
+	waker_slot_wake(&slot);
+	EXPECT_EQ(0u, executor_run_ready(&ex));
+}
+
 struct copied { char text[24]; };
 
 static enum task_poll copied_poll(void *state, const struct waker *w)

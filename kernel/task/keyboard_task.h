@@ -34,7 +34,7 @@ uint64_t keyboard_task_spawn(struct executor *ex, keyboard_task_fn on_key,
 /* A keyboard_task_fn that echoes presses to the console: the character
  * (Backspace rubs one out), ^X for control codes, <name> for keys that type
  * nothing (arrows, F keys); modifiers and releases print nothing. Never ends
- * the task.
+ * the task. Task context (it prints under the console lock).
  */
 bool keyboard_task_echo(const struct key_event *ev, void *ctx);
 

@@ -57,7 +57,7 @@ struct task *task_create(struct executor *ex, task_poll_fn poll,
 /* Free a task from task_create(). Not in interrupt context. */
 void task_destroy(struct executor *ex, struct task *t);
 
-/* Poll t once with a waker for it on ex. */
+/* Poll t once with a waker for it on ex. Task context (the executor's). */
 enum task_poll task_poll(struct executor *ex, struct task *t);
 
 #endif /* TASK_TASK_H */
