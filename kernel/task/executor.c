@@ -1,6 +1,15 @@
 /* The executor: a fixed table of task slots, a lock-free ready queue of task
  * ids, and a poll loop that idles with interrupts masked for the check.
- *
+ */
+#include "task/executor.h"
+
+#include "panic.h"
+#ifndef KLIB_HOST
+#include "arch/x86_64/cpu.h"
+#include "mm/heap.h"
+#endif
+
+/*
  * Exactly-once queueing: a slot's state word holds its task's id and a
  * "queued" bit. A wake sets the bit with compare-and-swap and pushes the id
  * only if it set it; the executor clears it just before polling, so a wake
@@ -9,9 +18,6 @@
  * has at most one id in the queue and the queue (one entry per slot) can
  * never be full.
  */
-#include "task/executor.h"
-
-#include "panic.h"
 
 #define SLOT_QUEUED   1ull        /* bit 0 of a slot's state */
 #define SLOT_ID_SHIFT 1
@@ -177,9 +183,7 @@ void executor_get_stats(const struct executor *ex, struct executor_stats *out)
 }
 
 #ifndef KLIB_HOST
-#include "arch/x86_64/cpu.h"
-#include "mm/heap.h"
-
+/* The kernel's platform; host builds (tests) bring their own. */
 static void kernel_wait(void)
 {
 	irq_enable_and_halt();

@@ -1,6 +1,11 @@
 /* Bounded lock-free MPMC queue after Dmitry Vyukov ("Bounded MPMC queue",
  * 1024cores.net): each slot's sequence number says whose turn it is.
- *
+ */
+#include "task/queue.h"
+
+#include "panic.h"
+
+/*
  * Slot i of a ring of capacity C serves positions i, i + C, i + 2C, ... Its
  * sequence number seq is pos when it is free for the push at position pos,
  * and pos + 1 once that push has filled it; the pop at pos then sets it to
@@ -8,9 +13,6 @@
  * tail, pops by advancing head, each with one compare-and-swap; the slot's
  * sequence number (release on write, acquire on read) hands the value over.
  */
-#include "task/queue.h"
-
-#include "panic.h"
 
 static size_t slot_seq(const struct queue *q, size_t pos)
 {
