@@ -205,6 +205,7 @@ class Build:
     source: str
     tests: list[dict]
     options: dict[str, object]
+    python: str             # the interpreter meson starts run_qemu.py with
 
 
 def read_json(path: str) -> object:
@@ -228,7 +229,11 @@ def load_build(build_dir: str) -> Build:
     tests = read_json(os.path.join(info_dir, 'intro-tests.json'))
     options = {o['name']: o['value']
                for o in read_json(os.path.join(info_dir, 'intro-buildoptions.json'))}  # type: ignore[union-attr]
-    return Build(os.path.abspath(build_dir), source, tests, options)  # type: ignore[arg-type]
+    python = next((t['cmd'][0] for t in tests  # type: ignore[union-attr]
+                   if len(t['cmd']) > 1 and t['cmd'][1].endswith('run_qemu.py')),
+                  sys.executable)
+    return Build(os.path.abspath(build_dir), source, tests, options,  # type: ignore[arg-type]
+                 python)
 
 
 def cross_files(build: Build) -> list[str]:
@@ -411,7 +416,7 @@ def bench_image(build: Build, name: str) -> Image:
     args = [path, '--test', '--tap'] + harness_args(build)
     env = dict(os.environ)
     return Image(name, 'bench', dry_run(run_qemu, args, build.dir, env),
-                 [sys.executable, run_qemu] + args, build.dir, env)
+                 [build.python, run_qemu] + args, build.dir, env)
 
 
 # --------------------------------------------------------------------------
@@ -718,15 +723,18 @@ def variant_figures(floor: Image, one: Image, many: Image, build: Build, tmp: st
          without(many.qemu_cmd, '-vga')),
     ]
     boots: dict[str, list[Boot]] = {ident: [] for _, ident, _, _ in runs}
-    python: dict[str, list[float]] = {'python3 -c pass (interpreter start-up)': [],
-                                      'run_qemu.py --test --dry-run (start-up, no QEMU)': []}
+    starts = [('python3 -c pass (this interpreter\'s start-up)', [sys.executable, '-c', 'pass'])]
+    if os.path.realpath(build.python) != os.path.realpath(sys.executable):
+        starts.append((f'{build.python} -c pass (the python meson runs tests and mkimage.py with)',
+                       [build.python, '-c', 'pass']))
+    starts.append(('run_qemu.py --test --dry-run with that python (start-up, no QEMU)',
+                   [build.python, run_qemu, '--test', '--dry-run', one.harness_cmd[2]]))
+    python: dict[str, list[float]] = {label: [] for label, _ in starts}
     for rep in range(reps):
         progress(f'variants, repetition {rep + 1} of {reps}')
         for _, ident, _, cmd in runs:
             boots[ident].append(time_boot(cmd, build.dir))
-        for label, cmd in zip(python, ([sys.executable, '-c', 'pass'],
-                                       [sys.executable, run_qemu, '--test', '--dry-run',
-                                        one.harness_cmd[2]])):
+        for label, cmd in starts:
             start = time.perf_counter()
             run_checked(cmd, label)
             python[label].append(time.perf_counter() - start)
@@ -794,6 +802,7 @@ def machine_info(build: Build) -> dict[str, object]:
         'load_average': round(os.getloadavg()[0], 1),
         'commit': commit or 'unknown',
         'python': platform.python_version(),
+        'build_python': build.python,
     }
 
 
@@ -851,7 +860,8 @@ def report(info: dict[str, object], settings: dict[str, object], main: list[Figu
     """The markdown section: machine, the figures, per-image times, variants."""
     out = [DOC_HEADING, '',
            f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, "
-           f"QEMU {info['qemu']}, Python {info['python']}, commit {info['commit']}, "
+           f"QEMU {info['qemu']}, Python {info['python']} (the build runs "
+           f"`{info['build_python']}`), commit {info['commit']}, "
            f"load average {info['load_average']} at the start and "
            f"{info['load_average_end']} at the end, with "
            f"`tools/bench.py {settings['command']}` ({repetitions(settings)}). "
