@@ -16,6 +16,7 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -23,6 +24,7 @@ import random
 import re
 import shlex
 import shutil
+
 import signal
 import socket
 import subprocess
@@ -551,6 +553,10 @@ def stop_process(proc: subprocess.Popen, grace: float = 0.0) -> None:
     if proc.poll() is None:
         proc.kill()
         proc.wait()
+    if getattr(proc, 'own_group', False):
+        # A host test forks a process per case: end whatever it left behind.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------
@@ -1153,10 +1159,12 @@ def read_stderr(stream: IO[bytes], keep: deque) -> None:
 def start_qemu(cmd: list[str]) -> subprocess.Popen:
     """Start a test-mode QEMU: stdin is not the terminal, COM1 and stderr are pipes."""
     try:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise UsageError(f'cannot start {cmd[0]}: {exc.strerror}') from None
+    proc.own_group = True    # type: ignore[attr-defined]
+    return proc
 
 
 def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],

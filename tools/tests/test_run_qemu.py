@@ -928,3 +928,28 @@ class ExecTest(ToolTest):
         result = self.run_tool(self.program(PASSING, 0), '--exec', '--keys', 'a', qemu=False)
         self.assertEqual(result.returncode, 2)
         self.assertIn('--exec runs a host test', result.stderr)
+
+    def test_timeout_kills_forked_cases(self) -> None:
+        pidfile = self.tmp / 'child.pid'
+        path = self.tmp / 'hangs'
+        path.write_text(f'#!{sys.executable}\n'
+                        'import os, sys, time\n'
+                        'sys.stdout.write("KTAP version 1\\n"); sys.stdout.flush()\n'
+                        'pid = os.fork()\n'
+                        'if pid == 0:\n'
+                        '    time.sleep(60); os._exit(0)\n'
+                        f'open({str(pidfile)!r}, "w").write(str(pid))\n'
+                        'time.sleep(60)\n')
+        path.chmod(0o755)
+        result = self.run_tool(str(path), '--exec', '--timeout', '0.5', qemu=False)
+        self.assert_verdict(result, 99, 'ERROR')
+        child = int(pidfile.read_text())
+        for _ in range(50):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            import time
+            time.sleep(0.05)
+        else:
+            self.fail(f'forked case process {child} still runs after the timeout')
