@@ -794,6 +794,10 @@ def machine_info(build: Build) -> dict[str, object]:
     match = re.search(r'version (\S+)', version)
     commit = subprocess.run(['git', '-C', build.source, 'rev-parse', '--short', 'HEAD'],
                             capture_output=True, text=True).stdout.strip()
+    changes = subprocess.run(['git', '-C', build.source, 'status', '--porcelain',
+                              '--untracked-files=no'], capture_output=True, text=True).stdout
+    if commit and changes.strip():
+        commit += ' with uncommitted changes'
     return {
         'cpu': cpu,
         'cores': os.cpu_count() or 1,
