@@ -15,6 +15,10 @@ Figures, each the min / median / max of several repetitions:
   * a clean configure and build in a fresh directory, and the rebuild after
     touching one test file, with the outputs ninja rebuilt.
 
+--variants adds where the time goes: the floor and the bench images with one
+QEMU option changed at a time (-vga, -m, -machine, image size), the firmware's
+share of the floor, and Python's start-up.
+
 Prints a markdown table; --json writes the figures as JSON, --doc puts the
 tables into a markdown file (docs/performance.md) under the heading
 "## Edit-build-test loop", keeping the file's other sections.
@@ -47,7 +51,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 PROG = 'bench.py'
 EXIT_USAGE = 2
@@ -62,6 +66,7 @@ BENCH_IMAGES = ('trivial_1', 'trivial_1000')
 BOOT_LIMIT_S = 120.0        # a QEMU-alone boot that takes longer is a hang
 QEMU_PASSED = 33            # isa-debug-exit 0x10
 QEMU_FAILED = 35            # isa-debug-exit 0x11: a case failed, run complete
+QEMU_PANIC = 37             # isa-debug-exit 0x12: the kernel gave up
 MESON_OK = ('OK', 'SKIP', 'EXPECTEDFAIL')
 
 # Targets of issue 7.
@@ -208,7 +213,7 @@ class Build:
     python: str             # the interpreter meson starts run_qemu.py with
 
 
-def read_json(path: str) -> object:
+def read_json(path: str) -> Any:
     """Load a JSON file, or raise a UsageError naming it."""
     try:
         with open(path, encoding='utf-8') as f:
@@ -225,15 +230,18 @@ def load_build(build_dir: str) -> Build:
                          f"configure it with 'meson setup {build_dir} "
                          "--cross-file cross/x86_64-elf.ini' or pass -C DIR")
     info = read_json(os.path.join(info_dir, 'meson-info.json'))
-    source = info['directories']['source']  # type: ignore[index]
     tests = read_json(os.path.join(info_dir, 'intro-tests.json'))
-    options = {o['name']: o['value']
-               for o in read_json(os.path.join(info_dir, 'intro-buildoptions.json'))}  # type: ignore[union-attr]
-    python = next((t['cmd'][0] for t in tests  # type: ignore[union-attr]
-                   if len(t['cmd']) > 1 and t['cmd'][1].endswith('run_qemu.py')),
-                  sys.executable)
-    return Build(os.path.abspath(build_dir), source, tests, options,  # type: ignore[arg-type]
-                 python)
+    raw = read_json(os.path.join(info_dir, 'intro-buildoptions.json'))
+    try:
+        source = info['directories']['source']
+        options = {o['name']: o['value'] for o in raw}
+        python = next((t['cmd'][0] for t in tests
+                       if len(t['cmd']) > 1 and t['cmd'][1].endswith('run_qemu.py')),
+                      sys.executable)
+    except (KeyError, TypeError, IndexError):
+        raise UsageError(f'{info_dir}: unexpected introspection data; reconfigure with '
+                         f"'meson setup --reconfigure {build_dir}'") from None
+    return Build(os.path.abspath(build_dir), source, tests, options, python)
 
 
 def cross_files(build: Build) -> list[str]:
@@ -339,7 +347,7 @@ def time_boot(cmd: list[str], cwd: str, env: Optional[dict[str, str]] = None) ->
         if status < 0:
             raise BenchError(f'{shlex.join(cmd)}: no exit within {BOOT_LIMIT_S:.0f} s '
                              '(the image hangs?)')
-        if status not in (QEMU_PASSED, QEMU_FAILED):
+        if status not in (QEMU_PASSED, QEMU_FAILED, QEMU_PANIC):
             err.seek(0)
             message = err.read().decode('utf-8', 'replace').strip().splitlines()
             raise BenchError(f'{shlex.join(cmd)}: QEMU exited {status}'
@@ -486,7 +494,8 @@ def case_figures(floor: Image, one: Image, many: Image) -> list[Figure]:
     ]
 
 
-def meson_test(meson: str, build: Build, extra: list[str], logbase: str) -> tuple[float, list[dict]]:
+def meson_test(meson: str, build: Build, extra: list[str],
+               logbase: str) -> tuple[float, list[dict]]:
     """One `meson test` run of the whole suite: wall time and meson's per-test log."""
     cmd = [meson, 'test', '-C', build.dir, '--no-rebuild', '--logbase', logbase] + extra
     start = time.perf_counter()
@@ -953,13 +962,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='sections for --skip: images (every test image), cases (trivial_1 against '
                'trivial_1000, serial throughput), rebuild (touch one test file), suite '
                '(meson test, serial and parallel), clean (fresh configure and build).\n'
-               'The floor is always measured. With the defaults a run takes a few minutes '
-               '(most of it meson test); --quick takes about a minute.\n\n'
+               'The floor is always measured. With the defaults a run takes about 4 minutes '
+               'on an idle 2-core machine (most of it meson test and the clean build); '
+               '--quick takes under a minute.\n\n'
                'examples:\n'
                '  tools/bench.py                           # build dir build, 5 repetitions\n'
                '  tools/bench.py -C build-clang --quick\n'
                '  tools/bench.py --doc docs/performance.md --json bench.json\n'
-               '  meson test -C build --benchmark -v       # the same, as a meson benchmark')
+               '  meson test -C build --benchmark loop -v  # the same, as a meson benchmark')
     parser.add_argument('-C', '--build-dir', default='build', metavar='DIR',
                         help='configured meson build directory (default: build)')
     parser.add_argument('--reps', type=positive_int, metavar='N',
@@ -975,8 +985,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--skip', type=section_list, action='append', default=[],
                         metavar='SECTION[,SECTION]', help='leave sections out (see below)')
     parser.add_argument('--variants', action='store_true',
-                        help='also time the floor and trivial_1 with one QEMU option changed '
-                             'at a time (-vga, -m, -machine, image size)')
+                        help='also time the floor and the bench images with one QEMU option '
+                             'changed at a time (-vga, -m, -machine, image size), the '
+                             "firmware's share of the floor and Python's start-up")
     parser.add_argument('--touch', default=DEFAULT_TOUCH, metavar='FILE',
                         help=f'test file to touch for the rebuild (default {DEFAULT_TOUCH}, '
                              'relative to the source tree)')
