@@ -95,11 +95,10 @@ int kprintf(const char *fmt, ...)
 	return n;
 }
 
-void console_write_raw(const char *s, size_t n)
+void console_write_serial(const char *s, size_t n)
 {
 	spin_lock(&console_lock);
 	serial_write(s, n);
-	vga_write(s, n);
 	spin_unlock(&console_lock);
 }
 

@@ -235,7 +235,7 @@ void ktest_backend_abort(void)
 
 void ktest_backend_write(const char *s, size_t n)
 {
-	console_write_raw(s, n);
+	console_write_serial(s, n);
 }
 
 int ktest_backend_vformat(char *buf, size_t len, const char *fmt, va_list ap)
