@@ -1,5 +1,10 @@
 /* VGA text mode at physical 0xb8000: 80x25 cells of (attribute << 8 | char),
  * with the hardware cursor moved through the CRT controller (ports 0x3d4/5).
+ * Text is laid out (and scrolled) in a copy in RAM; after each write only the
+ * cells that differ from what the screen shows are stored to the hardware,
+ * which makes a scroll a few stores instead of a read and a write of every
+ * cell of device memory (each one a trap into the device model under an
+ * emulator).
  */
 #include "drivers/vga.h"
 
@@ -11,7 +16,11 @@
 #define CRTC_CURSOR_LO  0x0f
 #define TAB_WIDTH       8
 
+#define VGA_CELLS       (VGA_ROWS * VGA_COLS)
+
 static volatile uint16_t *vga_buf;
+static uint16_t text[VGA_CELLS];    /* what the screen should show */
+static uint16_t shown[VGA_CELLS];   /* what was last stored to vga_buf */
 static int top;                 /* rows above this are reserved (status) */
 static int cur_row, cur_col;
 static uint8_t attr = VGA_LIGHT_GREY | VGA_BLACK << 4;
@@ -31,12 +40,28 @@ static void move_cursor(void)
 	outb(CRTC_DATA, pos & 0xff);
 }
 
+/* Store cell i to the screen (and remember it as shown). */
+static void show(int i, uint16_t v)
+{
+	text[i] = v;
+	shown[i] = v;
+	vga_buf[i] = v;
+}
+
+/* Bring the text area's differing cells to the screen. */
+static void sync(void)
+{
+	for (int i = top * VGA_COLS; i < VGA_CELLS; i++)
+		if (text[i] != shown[i])
+			show(i, text[i]);
+}
+
 static void scroll(void)
 {
 	for (int i = top * VGA_COLS; i < (VGA_ROWS - 1) * VGA_COLS; i++)
-		vga_buf[i] = vga_buf[i + VGA_COLS];
+		text[i] = text[i + VGA_COLS];
 	for (int i = 0; i < VGA_COLS; i++)
-		vga_buf[(VGA_ROWS - 1) * VGA_COLS + i] = blank();
+		text[(VGA_ROWS - 1) * VGA_COLS + i] = blank();
 	cur_row = VGA_ROWS - 1;
 }
 
@@ -68,7 +93,7 @@ static void put(char c)
 	}
 	if (cur_col == VGA_COLS)
 		newline();
-	vga_buf[cur_row * VGA_COLS + cur_col++] = (uint16_t)(attr << 8 | (uint8_t)c);
+	text[cur_row * VGA_COLS + cur_col++] = (uint16_t)(attr << 8 | (uint8_t)c);
 }
 
 void vga_init(volatile uint16_t *buffer)
@@ -81,8 +106,8 @@ void vga_clear(void)
 {
 	if (!vga_buf)
 		return;
-	for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
-		vga_buf[i] = blank();
+	for (int i = 0; i < VGA_CELLS; i++)
+		show(i, blank());
 	cur_row = top;
 	cur_col = 0;
 	move_cursor();
@@ -108,7 +133,7 @@ void vga_write_at(int row, int col, const char *s, enum vga_color fg,
 	if (!vga_buf || row < 0 || row >= VGA_ROWS || col < 0)
 		return;
 	for (; *s && col < VGA_COLS; s++, col++)
-		vga_buf[row * VGA_COLS + col] = a | (uint8_t)*s;
+		show(row * VGA_COLS + col, a | (uint8_t)*s);
 }
 
 void vga_write(const char *s, size_t n)
@@ -117,6 +142,7 @@ void vga_write(const char *s, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++)
 		put(s[i]);
+	sync();
 	move_cursor();
 }
 
