@@ -272,3 +272,19 @@ void alloc_bench_print_speedup(const struct alloc_bench_env *env,
 		  ratio, b->allocator, a->pattern);
 	env->print(line);
 }
+
+void alloc_bench_table(const struct alloc_bench_env *env,
+		       const struct alloc_ops *const ops[], size_t n,
+		       struct alloc_bench_result (*results)[ALLOC_BENCH_PATTERNS])
+{
+	for (size_t d = 0; d < n; d++)
+		alloc_bench_run(ops[d], env, results[d]);
+	alloc_bench_print_header(env);
+	for (size_t d = 0; d < n; d++)
+		for (int p = 0; p < ALLOC_BENCH_PATTERNS; p++)
+			alloc_bench_print_result(env, &results[d][p]);
+	alloc_bench_print_speedup(env, &results[ALLOC_BENCH_FIXED_BLOCK][ALLOC_BENCH_SAME_SIZE_CHURN],
+				  &results[ALLOC_BENCH_LINKED_LIST][ALLOC_BENCH_SAME_SIZE_CHURN]);
+	alloc_bench_print_speedup(env, &results[ALLOC_BENCH_FIXED_BLOCK][ALLOC_BENCH_SMALL_SIZE_CHURN],
+				  &results[ALLOC_BENCH_LINKED_LIST][ALLOC_BENCH_SMALL_SIZE_CHURN]);
+}

@@ -51,4 +51,16 @@ void alloc_bench_print_speedup(const struct alloc_bench_env *env,
 			       const struct alloc_bench_result *a,
 			       const struct alloc_bench_result *b);
 
+/* Where alloc_bench_table() finds the two designs it compares in ops[]. */
+#define ALLOC_BENCH_LINKED_LIST 1
+#define ALLOC_BENCH_FIXED_BLOCK 2
+
+/* Run every pattern on each of the n allocators in ops[] (bump, linked list,
+ * fixed block, then any others), print the table and the fixed-block versus
+ * linked-list speedups on the two churn patterns.
+ */
+void alloc_bench_table(const struct alloc_bench_env *env,
+		       const struct alloc_ops *const ops[], size_t n,
+		       struct alloc_bench_result (*results)[ALLOC_BENCH_PATTERNS]);
+
 #endif /* MM_ALLOC_ALLOC_BENCH_H */

@@ -131,16 +131,7 @@ int main(int argc, char **argv)
 	memset(env.arena, 0, ARENA_SIZE);    /* fault the pages in before timing */
 	printf("heap allocators on the host, %llu operations per pattern, "
 	       "fastest of %u runs\n", (unsigned long long)env.ops, REPEATS);
-	for (size_t d = 0; d < NALLOCATORS; d++)
-		alloc_bench_run(allocators[d], &env, results[d]);
-	alloc_bench_print_header(&env);
-	for (size_t d = 0; d < NALLOCATORS; d++)
-		for (int p = 0; p < ALLOC_BENCH_PATTERNS; p++)
-			alloc_bench_print_result(&env, &results[d][p]);
-	alloc_bench_print_speedup(&env, &results[2][ALLOC_BENCH_SAME_SIZE_CHURN],
-				  &results[1][ALLOC_BENCH_SAME_SIZE_CHURN]);
-	alloc_bench_print_speedup(&env, &results[2][ALLOC_BENCH_SMALL_SIZE_CHURN],
-				  &results[1][ALLOC_BENCH_SMALL_SIZE_CHURN]);
+	alloc_bench_table(&env, allocators, NALLOCATORS, results);
 	free(env.arena);
 	return 0;
 }

@@ -49,15 +49,6 @@ KTEST(heap_bench, allocators, KTEST_SLOW)
 	ASSERT_NE(0u, tsc_khz());
 	kprintf("heap allocators in QEMU, TSC %llu kHz, %u operations per pattern, "
 		"fastest of %u runs\n", (unsigned long long)tsc_khz(), OPS, REPEATS);
-	for (size_t d = 0; d < NDESIGNS; d++)
-		alloc_bench_run(designs[d], &env, results[d]);
-	alloc_bench_print_header(&env);
-	for (size_t d = 0; d < NDESIGNS; d++)
-		for (int p = 0; p < ALLOC_BENCH_PATTERNS; p++)
-			alloc_bench_print_result(&env, &results[d][p]);
-	alloc_bench_print_speedup(&env, &results[2][ALLOC_BENCH_SAME_SIZE_CHURN],
-				  &results[1][ALLOC_BENCH_SAME_SIZE_CHURN]);
-	alloc_bench_print_speedup(&env, &results[2][ALLOC_BENCH_SMALL_SIZE_CHURN],
-				  &results[1][ALLOC_BENCH_SMALL_SIZE_CHURN]);
+	alloc_bench_table(&env, designs, NDESIGNS, results);
 	kfree(arena);
 }
