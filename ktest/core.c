@@ -644,34 +644,54 @@ static uint32_t count_results(const struct ktest_case *c)
 /* Enumeration and order: suites by name, cases by (file, line); then the
  * optional shuffle. Independent of link order, so output is deterministic. */
 
+/* Same string: string literals of one file share their storage, so the
+ * pointer test settles most comparisons without walking the text. */
+static int name_cmp(const char *a, const char *b)
+{
+	return a == b ? 0 : str_cmp(a, b);
+}
+
 static bool case_before(const struct ktest_case *a, const struct ktest_case *b)
 {
-	int d = str_cmp(a->suite->name, b->suite->name);
+	int d = name_cmp(a->suite->name, b->suite->name);
 
 	if (d != 0)
 		return d < 0;
 	if (a->suite != b->suite)
 		return (uintptr_t)a->suite < (uintptr_t)b->suite;
-	d = str_cmp(a->file, b->file);
+	d = name_cmp(a->file, b->file);
 	if (d != 0)
 		return d < 0;
 	if (a->line != b->line)
 		return a->line < b->line;
-	return str_cmp(a->name, b->name) < 0;
+	return name_cmp(a->name, b->name) < 0;
 }
 
-/* Insertion sort: the section is mostly in file order already. */
+/* Bottom-up merge sort: O(n log n) whatever order the linker left the
+ * section in (some compilers emit a file's cases last to first). */
 static void sort_cases(void)
 {
-	uint32_t i, j;
+	static const struct ktest_case *scratch[KTEST_MAX_CASES];
+	const struct ktest_case **from = cases, **to = scratch, **tmp;
+	uint32_t width, lo, i, j, k, mid, hi;
 
-	for (i = 1; i < ncases; i++) {
-		const struct ktest_case *c = cases[i];
-
-		for (j = i; j > 0 && case_before(c, cases[j - 1]); j--)
-			cases[j] = cases[j - 1];
-		cases[j] = c;
+	for (width = 1; width < ncases; width *= 2) {
+		for (lo = 0; lo < ncases; lo += 2 * width) {
+			mid = lo + width < ncases ? lo + width : ncases;
+			hi = mid + width < ncases ? mid + width : ncases;
+			for (i = lo, j = mid, k = lo; k < hi; k++) {
+				if (j < hi && (i == mid || case_before(from[j], from[i])))
+					to[k] = from[j++];
+				else
+					to[k] = from[i++];
+			}
+		}
+		tmp = from;
+		from = to;
+		to = tmp;
 	}
+	for (i = 0; from != cases && i < ncases; i++)
+		cases[i] = from[i];
 }
 
 static bool collect_cases(void)
