@@ -1454,12 +1454,42 @@ static void run_suite(const struct group *g, unsigned number)
 /* ------------------------------------------------------------------------ */
 /* The run. */
 
-/* "# <prefix>: suite.case" for each result the run will give, in run order
- * (the plan lines, or the ktest.list output): a parameterized case gives
- * "suite.case[param]" for each selected parameter. */
+/* Plan lines pack the plain cases of one suite, as "# plan: suite.a b c",
+ * up to this many columns: a third of the bytes of one line per case, and
+ * serial bytes are most of what a trivial case costs. */
+#define PLAN_COLUMNS 100
+
+/* Add a plain (unparameterized) case's name to the plan line in l, or, when
+ * it is full or of another suite, emit that line and start a new one. */
+static void plan_add(struct line *l, const struct ktest_suite **open,
+		     const struct ktest_case *c)
+{
+	size_t n = str_len(c->name);
+
+	if (*open == c->suite && l->len + 1 + n <= PLAN_COLUMNS) {
+		put(l, " ");
+		put(l, c->name);
+		return;
+	}
+	if (*open)
+		emit(l);
+	begin_diag(l, "plan");
+	put(l, c->suite->name);
+	put(l, ".");
+	put(l, c->name);
+	*open = c->suite;
+}
+
+/* The results the run will give, in run order: with prefix "plan" the plan
+ * lines (plain cases packed, see plan_add()), with "case" (ktest.list) one
+ * "# case: suite.case" line each. A parameterized case gives
+ * "suite.case[param]" for each selected parameter, alone on its line. */
 static void print_selection(const char *prefix)
 {
 	char name[FULL_NAME_LEN], desc[DESC_LEN];
+	bool pack = str_cmp(prefix, "plan") == 0;
+	const struct ktest_suite *open = NULL;
+	struct line l;
 	uint32_t g, i;
 	size_t p;
 
@@ -1470,14 +1500,23 @@ static void print_selection(const char *prefix)
 
 			if (!nresults[i])
 				continue;
+			if (pack && !each) {
+				plan_add(&l, &open, c);
+				continue;
+			}
 			for (p = 0; p < (each ? c->params->count : 1); p++) {
 				if (each && !param_selected(c, p, desc))
 					continue;
+				if (open)
+					emit(&l);
+				open = NULL;
 				case_name(c, each ? desc : NULL, true, name, sizeof name);
 				diag(prefix, name);
 			}
 		}
 	}
+	if (open)
+		emit(&l);
 }
 
 /* "# ktest: 3 cases in 2 suites, seed 0" */

@@ -567,7 +567,9 @@ FAILED = ('FAIL', 'TIMEOUT')
 RESULT_RE = re.compile(r'(ok|not ok) ([0-9]+) ([^\s#](?:[^#]*[^\s#])?)(?: # (.*))?')
 DIRECTIVE_RE = re.compile(r'(SKIP|TIMEOUT)(?: (.*))?')
 PLAN_RE = re.compile(r'1\.\.([0-9]+)')
-NAME_LINE_RE = re.compile(r'# (?:plan|case): ([^\s.#]+\.[^\s#](?:[^#]*[^\s#])?)')
+CASE_NAME = r'[A-Za-z_][A-Za-z0-9_]*'   # suite and case names are C identifiers
+NAME_LINE_RE = re.compile(rf'# (?:plan|case): ({CASE_NAME}\.{CASE_NAME}(?:\[[^#]*\])?)')
+PACKED_PLAN_RE = re.compile(rf'# plan: ({CASE_NAME})\.({CASE_NAME}(?: {CASE_NAME})+)')
 SUBTEST_RE = re.compile(r'# Subtest: (\S+)')
 DURATION_RE = re.compile(r'(.+): ([0-9]+) us')
 PARAM_RE = re.compile(r'(.+?)\[.*\]')
@@ -628,13 +630,16 @@ Event = tuple[str, object]           # ('plan', n) ('result', CaseResult)
 def split_groups(names: list[str]) -> list[list[str]]:
     """Cut plan names into suite runs: a new run at a suite change or a repeated case."""
     groups: list[list[str]] = []
+    seen: set[str] = set()           # names in groups[-1]
     for name in names:
         suite = name.split('.', 1)[0]
         last = groups[-1] if groups else None
-        if last and last[0].split('.', 1)[0] == suite and name not in last:
+        if last and last[0].split('.', 1)[0] == suite and name not in seen:
             last.append(name)
         else:
             groups.append([name])
+            seen = set()
+        seen.add(name)
     return groups
 
 
@@ -800,11 +805,17 @@ class KtapParser:
         return ('# plan: ', '# case: ') if self.list_mode else ('# plan: ',)
 
     def _plan_line(self, indent: int, body: str) -> None:
-        """`# plan: suite.case` (or `# case: suite.case[param]` in a list)."""
+        """`# plan: suite.case` or `# plan: suite.a b c` (plain cases of one
+        suite), or `# case: suite.case[param]` in a list."""
+        packed = PACKED_PLAN_RE.fullmatch(body)
         match = NAME_LINE_RE.fullmatch(body)
-        if indent or not match:
+        if indent or not (packed or match):
             raise ProtocolError(f'malformed plan line {body!r}')
-        self.listed.append(match.group(1))
+        if packed:
+            suite = packed.group(1)
+            self.listed += [f'{suite}.{case}' for case in packed.group(2).split(' ')]
+        else:
+            self.listed.append(match.group(1))
 
     def _top_plan(self, suites: int) -> None:
         """The top-level plan 1..S ends the header."""

@@ -74,25 +74,16 @@ def normalize(output: str) -> List[str]:
 PASS_OUTPUT = """
 KTAP version 1
 # ktest: 16 cases in 6 suites, seed 0
-# plan: checks.integers
-# plan: checks.booleans_and_pointers
-# plan: checks.strings_and_memory
-# plan: checks.message_variants
-# plan: checks.log_lines
-# plan: ends.expected_panic
-# plan: ends.expected_segv
-# plan: fixtures.priv_is_set
-# plan: fixtures.case_exit_runs_after_skip
+# plan: checks.integers booleans_and_pointers strings_and_memory message_variants log_lines
+# plan: ends.expected_panic expected_segv
+# plan: fixtures.priv_is_set case_exit_runs_after_skip
 # plan: params.squares[zero]
 # plan: params.squares[three]
 # plan: params.squares[minus_four]
 # plan: params.by_index[0]
 # plan: params.by_index[1]
 # plan: params.by_index[2]
-# plan: skips.with_reason
-# plan: skips.without_reason
-# plan: skips.kernel_only
-# plan: skips.expected_fault_is_kernel_only
+# plan: skips.with_reason without_reason kernel_only expected_fault_is_kernel_only
 # plan: zeta.defined_first_sorted_last
 1..6
     KTAP version 1
@@ -177,25 +168,10 @@ KTAP version 1
 # plan: bad_suite_init.first
 # plan: bad_suite_init.params[1]
 # plan: bad_suite_init.params[2]
-# plan: checks.integers
-# plan: checks.booleans_and_pointers
-# plan: checks.strings
-# plan: checks.memory
-# plan: checks.messages
-# plan: ends.assert_ends_case
-# plan: ends.fail_now
-# plan: ends.skip_after_failure
-# plan: ends.segfault
-# plan: ends.stack_overflow
-# plan: ends.timeout
-# plan: ends.unexpected_panic
-# plan: ends.should_panic_returns
-# plan: ends.wrong_exception
-# plan: ends.fault_expected_returns
-# plan: ends.abort
-# plan: ends.trap
-# plan: ends.exit
-# plan: ends.heap_overflow
+# plan: checks.integers booleans_and_pointers strings memory messages
+# plan: ends.assert_ends_case fail_now skip_after_failure segfault stack_overflow timeout
+# plan: ends.unexpected_panic should_panic_returns wrong_exception fault_expected_returns abort trap
+# plan: ends.exit heap_overflow
 1..4
     KTAP version 1
     # Subtest: bad_case_init
@@ -553,13 +529,19 @@ class HostBackendTests:
         self.assertIn("# ktest: 16 cases in 6 suites, seed 12345", out)
 
     def plan(self, *args: str) -> List[str]:
-        """Case names in run order, from `# plan:` or `# case:` lines.
+        """Case names in run order, from `# plan:` or `# case:` lines
+        (a plan line may pack several cases: `# plan: suite.a b c`).
 
         Parameters are dropped so that list and run output compare.
         """
         _, out = self.run_test("pass", *args)
-        names = [line.split(": ", 1)[1] for line in out
-                 if line.startswith(("# plan: ", "# case: "))]
+        names = []
+        for line in out:
+            if line.startswith("# case: ") or (line.startswith("# plan: ") and "[" in line):
+                names.append(line.split(": ", 1)[1])
+            elif line.startswith("# plan: "):
+                suite, cases = line.split(": ", 1)[1].split(".", 1)
+                names += [f"{suite}.{case}" for case in cases.split(" ")]
         names = [re.sub(r"\[.*\]$", "", name) for name in names]
         return [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
 

@@ -765,6 +765,39 @@ class ParserTest(unittest.TestCase):
         self.assertTrue(parser.complete)
         self.assertEqual(len(parser.entries), 4)
 
+    def test_packed_plan_lines(self) -> None:
+        one = ktap(('fmt', ['ok a', 'ok b', 'ok c']), ('heap', ['ok d']), summary=False)
+        header, body = one.split('1..2\n')
+        header = header.split('# plan:')[0]
+        out = header + '# plan: fmt.a b\n# plan: fmt.c\n# plan: heap.d\n1..2\n' + body
+        parser = self.feed(out)
+        self.assertTrue(parser.complete)
+        self.assertEqual([e.name for e in parser.entries],
+                         ['fmt.a', 'fmt.b', 'fmt.c', 'heap.d'])
+        self.assertEqual([e.status() for e in parser.entries], ['PASS'] * 4)
+
+    def test_packed_plan_names_cases_that_never_ran(self) -> None:
+        out = ('KTAP version 1\n# plan: fmt.a b c\n1..1\n    KTAP version 1\n'
+               '    # Subtest: fmt\n    1..3\n    # a: 3 us\n    ok 1 a\n')
+        parser = self.feed(out)
+        self.assertFalse(parser.complete)
+        self.assertEqual([(e.name, e.status()) for e in parser.entries],
+                         [('fmt.a', 'PASS'), ('fmt.b', 'NOT RUN'), ('fmt.c', 'NOT RUN')])
+
+    def test_malformed_plan_lines(self) -> None:
+        for line in ('# plan: fmt', '# plan: fmt.a b.c', '# plan: fmt.a  b', '# plan: fmt.a b ',
+                     '# plan: fmt.a b[1]', '# plan: fmt.a[1] b', '# plan: 1fmt.a',
+                     '# plan: fmt.a-b', '# plan: .a'):
+            with self.subTest(line=line):
+                with self.assertRaisesRegex(run_qemu.ProtocolError, 'malformed plan line'):
+                    self.feed(f'KTAP version 1\n{line}\n1..1\n')
+
+    def test_parameterized_plan_line(self) -> None:
+        parser = run_qemu.KtapParser()
+        for line in ('KTAP version 1', '# plan: fmt.width[w=1, pad _]', '# plan: fmt.width[x]'):
+            parser.feed(line)
+        self.assertEqual(parser.listed, ['fmt.width[w=1, pad _]', 'fmt.width[x]'])
+
     def test_events_come_at_once(self) -> None:
         for layout in ('kernel', 'doc'):
             parser = run_qemu.KtapParser()
