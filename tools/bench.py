@@ -53,6 +53,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
+from run_qemu import positive_int   # the same argparse type as the harness
+
 PROG = 'bench.py'
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -929,17 +931,6 @@ def update_doc(path: str, section: str) -> None:
 # --------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------
-
-def positive_int(text: str) -> int:
-    """Parse a whole number >= 1 (argparse type)."""
-    try:
-        value = int(text, 10)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'expected a whole number >= 1, got {text!r}')
-    return value
-
 
 def section_list(text: str) -> list[str]:
     """Parse --skip: comma-separated section names (argparse type)."""
