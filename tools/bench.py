@@ -708,6 +708,12 @@ def with_image(cmd: list[str], image: str) -> list[str]:
             if a.startswith('format=raw') else a for a in cmd]
 
 
+def on_virtio(cmd: list[str]) -> list[str]:
+    """cmd with its disk on virtio-blk, as run_qemu.py boots test images."""
+    return [a + ',if=virtio' if a.startswith('format=raw') and 'if=' not in a else a
+            for a in cmd]
+
+
 def variant_figures(floor: Image, one: Image, many: Image, build: Build, tmp: str,
                     reps: int) -> list[Figure]:
     """Time the floor and the bench images with one QEMU option changed at a time.
@@ -720,8 +726,10 @@ def variant_figures(floor: Image, one: Image, many: Image, build: Build, tmp: st
                                                       name='floor-print'))
     runs: list[tuple[str, str, str, list[str]]] = [   # group, id, label, command
         ('floor', 'floor', 'floor, as the tests run QEMU', floor.qemu_cmd),
-        ('floor', 'floor-1m', 'floor padded to 1 MiB, as test images are',
+        ('floor', 'floor-1m', 'floor padded to 1 MiB, on IDE',
          with_image(floor.qemu_cmd, write_floor(tmp, 1 << 20))),
+        ('floor', 'floor-1m-virtio', 'floor padded to 1 MiB on virtio-blk, as test images boot',
+         on_virtio(with_image(floor.qemu_cmd, write_floor(tmp, 1 << 20)))),
         ('floor', 'floor-novga', 'floor without -vga std', without(floor.qemu_cmd, '-vga')),
         ('floor', 'floor-print', 'floor printing one byte on COM1 first', printing),
         ('trivial_1', 't1', 'trivial_1, as the tests run QEMU', one.qemu_cmd),

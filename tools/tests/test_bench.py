@@ -61,6 +61,27 @@ class RebuildTest(unittest.TestCase):
         self.assertEqual((images, others), (['ktest/a_test.img', 'ktest/b_test.img'], ['x.o']))
 
 
+class CommandTest(unittest.TestCase):
+    """The QEMU command variants."""
+
+    CMD = ['qemu', '-m', '128', '-drive', 'format=raw,file=a.img,snapshot=on', '-vga', 'std']
+
+    def test_on_virtio(self) -> None:
+        self.assertEqual(bench.on_virtio(self.CMD)[4],
+                         'format=raw,file=a.img,snapshot=on,if=virtio')
+        twice = bench.on_virtio(bench.on_virtio(self.CMD))
+        self.assertEqual(twice, bench.on_virtio(self.CMD))
+
+    def test_with_image_keeps_the_other_options(self) -> None:
+        cmd = bench.with_image(bench.on_virtio(self.CMD), '/t/b,c.img')
+        self.assertEqual(cmd[4], 'format=raw,file=/t/b,,c.img,snapshot=on,if=virtio')
+
+    def test_without_and_with_value(self) -> None:
+        self.assertEqual(bench.without(self.CMD, '-vga'), self.CMD[:5])
+        self.assertEqual(bench.with_value(self.CMD, '-m', '32')[:3], ['qemu', '-m', '32'])
+        self.assertEqual(bench.with_value(self.CMD, '-m', '32').count('-m'), 1)
+
+
 class DocTest(unittest.TestCase):
     """update_doc(): the generated part is replaced, everything else kept."""
 

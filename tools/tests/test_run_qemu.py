@@ -623,6 +623,18 @@ class CommandLineTest(ToolTest):
             'name=opt/cmdline,string=ktest.filter=fmt.*,,heap.a? ktest.timeout=500 '
             'log=warn'])
 
+    def test_test_mode_disk_on_virtio_from_one_cylinder(self) -> None:
+        cylinder = 16 * 63 * 512
+        for size, virtio in ((512, False), (cylinder - 512, False), (cylinder, True),
+                             (1 << 20, True)):
+            with self.subTest(size=size):
+                image = self.tmp / f'disk-{size}.img'
+                image.write_bytes(bytes(size))
+                drive = f'format=raw,file={image},snapshot=on' + (',if=virtio' if virtio else '')
+                self.assertIn(drive, self.dry('--test', str(image)))
+                # Run mode keeps QEMU's default disk, as a user's plain QEMU would.
+                self.assertIn(f'format=raw,file={image},snapshot=on', self.dry(str(image)))
+
     def test_commas_doubled(self) -> None:
         words = self.dry('a,b.img', '--cmdline', 'x=1,2')
         self.assertIn('format=raw,file=a,,b.img,snapshot=on', words)
