@@ -6,13 +6,17 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pit.h"
 
-/* 10 ms of boot time per image. Where the end of the window was seen is
+/* 2 ms of boot time per image. Where the end of the window was seen is
  * bracketed by two TSC reads; if the CPU was held up there (the emulator
  * preempted, say) by more than 1/CALIBRATION_SLACK of the window, the
- * measurement is retried.
+ * measurement is retried. A short window goes first, unmeasured: under an
+ * emulator that translates code on first use, the first pass through the
+ * polling loop is held up by its translation, and would be retried anyway.
  */
-#define CALIBRATION_US   10000
+#define CALIBRATION_US   2000
+#define WARMUP_US        50
 #define CALIBRATION_MS   (CALIBRATION_US / 1000)
+#define TICKS_WINDOW_MS  10         /* the fallback counts whole timer ticks */
 #define CALIBRATION_SLACK 200       /* accept an end seen within 0.5% */
 #define ONESHOT_ATTEMPTS 4
 #define US_PER_MS        1000
@@ -26,13 +30,13 @@ static uint64_t tsc_base;
  * *gap gets the uncertainty: the cycles spent starting the one-shot plus
  * those between the last two polls, where its end fell.
  */
-static uint64_t oneshot_window(uint64_t *gap)
+static uint64_t oneshot_window(uint32_t window_us, uint64_t *gap)
 {
 	uint64_t flags = irq_save(), us, t0, start, before, after;
 	uint32_t polls = 0;
 
 	t0 = rdtsc();
-	us = pit_oneshot_start(CALIBRATION_US);
+	us = pit_oneshot_start(window_us);
 	start = after = rdtsc();
 	if (pit_oneshot_done()) {
 		irq_restore(flags);
@@ -54,8 +58,10 @@ static uint64_t calibrate_oneshot(void)
 {
 	uint64_t rate = 0, gap = 0;
 
+	if (oneshot_window(WARMUP_US, &gap) == 0)
+		return 0;
 	for (int i = 0; i < ONESHOT_ATTEMPTS; i++) {
-		rate = oneshot_window(&gap);
+		rate = oneshot_window(CALIBRATION_US, &gap);
 		if (rate == 0 || gap * CALIBRATION_SLACK < rate * CALIBRATION_MS)
 			break;
 	}
@@ -77,7 +83,7 @@ static uint64_t next_edge(void)
  */
 static uint64_t calibrate_ticks(void)
 {
-	uint64_t n = pit_ms_to_ticks(CALIBRATION_MS);
+	uint64_t n = pit_ms_to_ticks(TICKS_WINDOW_MS);
 	uint64_t start = next_edge();
 	uint64_t t0 = pit_ticks();
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-/* Measure the TSC rate over 10 ms of a polled PIT channel 2 one-shot, or of
+/* Measure the TSC rate over 2 ms of a polled PIT channel 2 one-shot, or of
  * channel 0 ticks when channel 2 cannot be read back. Needs the PIT running
  * and interrupts on. Returns the rate in kHz.
  */
