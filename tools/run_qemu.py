@@ -61,6 +61,7 @@ DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_GDB_PORT = 1234
 MACHINES = ('pc', 'q35')
 DISPLAYS = ('auto', 'window', 'curses', 'none')
+DISKS = ('auto', 'virtio', 'ide')
 
 TAIL_LINES = 20             # raw output lines kept to show on errors
 LOG_LINES = 20              # plain log lines shown with a failed case
@@ -103,6 +104,7 @@ environment (used when the option is not given; meson sets them):
   KTEST_IMAGE    IMAGE              KTEST_QEMU     --qemu
   KTEST_MEMORY   --memory           KTEST_MACHINE  --machine
   KTEST_DISPLAY  --display          KTEST_TIMEOUT  --timeout
+  KTEST_DISK     --disk
   NO_COLOR       set and not empty: no colour in test reports
 
 examples:
@@ -237,6 +239,11 @@ def add_test_options(parser: argparse.ArgumentParser) -> None:
                             'of a parameterized case) and merge the results')
     group.add_argument('--keys', metavar='SPEC', action='append', default=[],
                        help='keys to type when the kernel waits for input (see below)')
+    group.add_argument('--disk', choices=DISKS,
+                       help='how IMAGE is attached: virtio (virtio-blk), ide, or auto: '
+                            'virtio when IMAGE is at least one disk cylinder (504 KiB), '
+                            'the smallest that SeaBIOS boots from virtio '
+                            '(default $KTEST_DISK or auto)')
     group.add_argument('--exec', action='store_true',
                        help='IMAGE is a native ktest executable (a host test): run '
                             'it instead of QEMU, with the ktest words as arguments')
@@ -261,10 +268,11 @@ ENV_DEFAULTS: list[tuple[str, str, Callable[[str], object], object]] = [
     ('machine', 'KTEST_MACHINE', one_of(MACHINES), 'pc'),
     ('display', 'KTEST_DISPLAY', one_of(DISPLAYS), 'auto'),
     ('timeout', 'KTEST_TIMEOUT', seconds, DEFAULT_TIMEOUT_S),
+    ('disk', 'KTEST_DISK', one_of(DISKS), 'auto'),
 ]
 
 TEST_ONLY = ('tap', 'timeout', 'filter', 'list', 'shuffle', 'repeat',
-             'case_timeout', 'fresh_boot', 'keys', 'exec')
+             'case_timeout', 'fresh_boot', 'keys', 'exec', 'disk')
 
 # A host test executable exits 0 / 1 / 2 where a test image makes QEMU exit
 # 33 / 35 / 37; other statuses (a sanitizer abort, a signal) stay as they are
@@ -427,8 +435,9 @@ def run_command(args: argparse.Namespace, display: str) -> list[str]:
     return cmd + cmdline_args(' '.join(args.cmdline)) + gdb_args(args) + args.qemu_args
 
 
-def virtio_disk(image: str) -> bool:
-    """Whether a test boot puts the image on virtio-blk rather than IDE.
+def virtio_disk(disk: str, image: str) -> bool:
+    """Whether a test boot puts the image on virtio-blk rather than IDE
+    (--disk; what follows is about auto).
 
     The loader reads the disk through the BIOS either way, but on virtio-blk
     the firmware moves the sectors by DMA, where on IDE it makes one emulated
@@ -437,6 +446,8 @@ def virtio_disk(image: str) -> bool:
     images (a bare boot sector) stay on IDE; tools/mkimage.py pads ours to
     1 MiB.
     """
+    if disk != 'auto':
+        return disk == 'virtio'
     try:
         return os.path.getsize(image) >= VIRTIO_MIN_DISK_BYTES
     except OSError:
@@ -454,7 +465,7 @@ def test_command(args: argparse.Namespace, cmdline: str, qmp: Optional[str]) -> 
     if args.exec:
         return [os.path.abspath(args.image)] + cmdline.split()
     cmd = [args.qemu, '-nodefaults', '-no-reboot', '-display', 'none', '-vga', 'std']
-    cmd += image_args(args, virtio_disk(args.image))
+    cmd += image_args(args, virtio_disk(args.disk, args.image))
     cmd += ['-device', DEBUG_EXIT_DEVICE, '-serial', 'stdio']
     cmd += cmdline_args(cmdline)
     if qmp:

@@ -635,6 +635,29 @@ class CommandLineTest(ToolTest):
                 # Run mode keeps QEMU's default disk, as a user's plain QEMU would.
                 self.assertIn(f'format=raw,file={image},snapshot=on', self.dry(str(image)))
 
+    def test_disk_option_overrides_auto(self) -> None:
+        small, big = self.tmp / 'small.img', self.tmp / 'big.img'
+        small.write_bytes(bytes(512))
+        big.write_bytes(bytes(1 << 20))
+        self.assertIn(f'format=raw,file={big},snapshot=on',
+                      self.dry('--disk', 'ide', str(big)))
+        self.assertIn(f'format=raw,file={small},snapshot=on,if=virtio',
+                      self.dry('--disk', 'virtio', str(small)))
+        self.assertIn(f'format=raw,file={small},snapshot=on,if=virtio',
+                      self.dry('--test', str(small), env={'KTEST_DISK': 'virtio'}))
+        self.assertIn(f'format=raw,file={big},snapshot=on',
+                      self.dry('--test', str(big), '--disk', 'ide',
+                               env={'KTEST_DISK': 'virtio'}))
+
+    def test_bad_disk(self) -> None:
+        result = self.run_tool('--disk', 'sata', 'u.img')
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("invalid choice: 'sata'", result.stderr)
+        result = self.run_tool('--test', 'u.img', env={'KTEST_DISK': 'scsi'})
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stderr, "run_qemu.py: error: environment variable KTEST_DISK: "
+                                         "expected one of auto, virtio, ide, got 'scsi'\n")
+
     def test_commas_doubled(self) -> None:
         words = self.dry('a,b.img', '--cmdline', 'x=1,2')
         self.assertIn('format=raw,file=a,,b.img,snapshot=on', words)
