@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Tests of ktest on the host: core.c + host.c + the self-test programs.
 
-Builds selftest_{pass,fail,error}_test.c with every C compiler found (gcc,
-clang) under ASan and UBSan into a temporary directory, runs them and
+Builds selftest_{pass,fail,error}_test.c (and the benchmark's thousand-case
+bench/trivial_1000.c, for ordering and plan lines at scale) with every C
+compiler found (gcc, clang) under ASan and UBSan into a temporary directory,
+runs them and
 compares their whole KTAP output with what docs/protocol.md asks for, line
 by line, plus exit statuses and the ktest.* options. Also checks that
 core.c compiles freestanding with the kernel's flags and needs nothing but
@@ -379,6 +381,7 @@ class HostBackendTests:
         for name in ("pass", "fail", "error"):
             cls.compile(name, [f"selftest_{name}_test.c"])
         cls.compile("empty", [])
+        cls.compile("many", ["../bench/trivial_1000.c"])
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -544,6 +547,28 @@ class HostBackendTests:
                 names += [f"{suite}.{case}" for case in cases.split(" ")]
         names = [re.sub(r"\[.*\]$", "", name) for name in names]
         return [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n]
+
+    def test_plan_lines_pack_a_suite_within_100_columns(self) -> None:
+        # trivial_1000.c: one suite of c000..c999, so plan lines must wrap.
+        status, out = self.run_test("many", "ktest.filter=trivial.c0*,trivial.c999",
+                                    "ktest.shuffle=7")
+        self.assertEqual(0, status)
+        plan = [line for line in out if line.startswith("# plan: ")]
+        self.assertGreater(len(plan), 1)
+        for line in plan:
+            self.assertLessEqual(len(line), 100, line)
+            self.assertRegex(line, r"^# plan: trivial\.c\d{3}( c\d{3})*$")
+        names = [name for line in plan
+                 for name in line[len("# plan: trivial."):].split(" ")]
+        ran = [m.group(1) for m in map(re.compile(r"    ok \d+ (\S+)$").match, out) if m]
+        self.assertEqual(names, ran)
+        self.assertEqual(sorted(names), [f"c{i:03d}" for i in range(100)] + ["c999"])
+        self.assertNotEqual(names, sorted(names))   # shuffled, in run order
+
+    def test_cases_sorted_whatever_the_section_order(self) -> None:
+        _, out = self.run_test("many", "ktest.list")
+        names = [line.split(": ", 1)[1] for line in out if line.startswith("# case: ")]
+        self.assertEqual(names, [f"trivial.c{i:03d}" for i in range(1000)])
 
     def test_help(self) -> None:
         status, out = self.run_test("pass", "--help")
