@@ -76,6 +76,9 @@ TARGET_FLOOR_RATIO = 1.5
 TARGET_CASES_S = 0.100
 TARGET_SUITE_RATIO = 1.25
 TARGET_REBUILD_S = 2.0
+# A rate is bytes over a time difference between two boots; below this the
+# difference is noise, and the rate would be meaningless (or negative).
+MIN_RATE_TIME_S = 0.010
 
 # The floor image: a boot sector that ends QEMU at once, as a passing test
 # image would (docs/protocol.md, "Exit"), assembled by hand.
@@ -133,19 +136,19 @@ class Figure:
     note: str = ''
 
     @property
-    def min(self) -> float:
-        """Smallest sample."""
-        return min(self.samples)
+    def min(self) -> Optional[float]:
+        """Smallest sample (None without samples)."""
+        return min(self.samples) if self.samples else None
 
     @property
-    def median(self) -> float:
-        """Median sample."""
-        return statistics.median(self.samples)
+    def median(self) -> Optional[float]:
+        """Median sample (None without samples)."""
+        return statistics.median(self.samples) if self.samples else None
 
     @property
-    def max(self) -> float:
-        """Largest sample."""
-        return max(self.samples)
+    def max(self) -> Optional[float]:
+        """Largest sample (None without samples)."""
+        return max(self.samples) if self.samples else None
 
 
 @dataclass
@@ -174,8 +177,10 @@ class Image:
     skipped: str = ''               # why it is not timed with QEMU alone
 
 
-def fmt_value(value: float, unit: str) -> str:
-    """A value for the table, in the unit a reader expects."""
+def fmt_value(value: Optional[float], unit: str) -> str:
+    """A value for the table, in the unit a reader expects ('n/a' for None)."""
+    if value is None:
+        return 'n/a'
     if unit == 'x':
         return f'{value:.2f}×'
     if unit == 'B/s':
@@ -460,6 +465,18 @@ def floor_figures(floor: Image) -> list[Figure]:
                    's', seconds_of(floor))]
 
 
+def rates(sizes: list[float], times: list[float]) -> tuple[list[float], str]:
+    """Bytes per second for each repetition whose time is above the noise
+    (MIN_RATE_TIME_S), and a note on how many were left out."""
+    kept = [s / t for s, t in zip(sizes, times) if t >= MIN_RATE_TIME_S]
+    left = len(sizes) - len(kept)
+    if not left:
+        return kept, ''
+    note = (f'{left} of {len(sizes)} repetitions left out: their time difference was under '
+            f'{MIN_RATE_TIME_S * 1000:.0f} ms, within the noise')
+    return kept, note
+
+
 def case_figures(floor: Image, one: Image, many: Image) -> list[Figure]:
     """The minimal image against the floor, ktest's cost per case and serial throughput."""
     t1, t1000, tf = seconds_of(one), seconds_of(many), seconds_of(floor)
@@ -467,9 +484,9 @@ def case_figures(floor: Image, one: Image, many: Image) -> list[Figure]:
     alone = paired(t1000, t1, lambda a, b: a - b)
     through = paired(many.harness, one.harness, lambda a, b: a - b)
     size = [float(len(b.output)) for b in many.boots]
-    rate = [s / max(t - f, 1e-6) for s, t, f in zip(size, t1000, tf)]
+    rate, rate_note = rates(size, paired(t1000, tf, lambda a, b: a - b))
     extra = paired(size, [float(len(b.output)) for b in one.boots], lambda a, b: a - b)
-    rate_harness = paired(extra, through, lambda s, t: s / max(t, 1e-6))
+    rate_harness, harness_note = rates(extra, through)
     cases = len(CASE_RESULT.findall(many.boots[-1].output))
     return [
         Figure('minimal_image', 'minimal test image (trivial_1: one empty case), QEMU alone',
@@ -489,10 +506,10 @@ def case_figures(floor: Image, one: Image, many: Image) -> list[Figure]:
         Figure('serial_bytes', f'serial output of trivial_1000 ({cases} case results)',
                'B', size),
         Figure('serial_rate_alone', 'serial throughput: trivial_1000 bytes ÷ its time above '
-               'the floor, QEMU alone', 'B/s', rate),
+               'the floor, QEMU alone', 'B/s', rate, note=rate_note),
         Figure('serial_rate_harness', 'serial throughput as run_qemu.py consumes it: the '
                '999 extra cases\' bytes ÷ their time, through run_qemu.py', 'B/s',
-               rate_harness),
+               rate_harness, note=harness_note),
     ]
 
 
@@ -784,12 +801,15 @@ def variant_table(figures: list[Figure]) -> list[str]:
     """Variants, each compared with the first figure of its group."""
     lines = ['| variant | min | median | max | median vs first of group |',
              '|---|---:|---:|---:|---:|']
-    base: dict[str, float] = {}
+    base: dict[str, Optional[float]] = {}
     for f in figures:
         first = f.key not in base
         base.setdefault(f.key, f.median)
-        diff = f.median - base[f.key]
-        delta = '' if first else ('+' if diff >= 0 else '−') + fmt_value(abs(diff), f.unit)
+        start, median = base[f.key], f.median
+        delta = ''
+        if not first and start is not None and median is not None:
+            diff = median - start
+            delta = ('+' if diff >= 0 else '−') + fmt_value(abs(diff), f.unit)
         lines.append(f'| {f.label} | {fmt_value(f.min, f.unit)} | '
                      f'{fmt_value(f.median, f.unit)} | {fmt_value(f.max, f.unit)} | {delta} |')
     return lines

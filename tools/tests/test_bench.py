@@ -43,6 +43,31 @@ class ReplayTest(unittest.TestCase):
         self.assertEqual(bench.paired([4.0, 9.0], [2.0, 3.0], lambda a, b: a / b), [2.0, 3.0])
 
 
+class RateTest(unittest.TestCase):
+    """rates(): bytes per second only where the time is above the noise."""
+
+    def test_all_kept(self) -> None:
+        self.assertEqual(bench.rates([1000.0, 2000.0], [0.5, 0.5]), ([2000.0, 4000.0], ''))
+
+    def test_noise_left_out_with_a_note(self) -> None:
+        kept, note = bench.rates([1000.0, 1000.0, 1000.0], [0.5, -0.01, 0.001])
+        self.assertEqual(kept, [2000.0])
+        self.assertIn('2 of 3 repetitions left out', note)
+
+    def test_nothing_left_prints_n_a(self) -> None:
+        kept, note = bench.rates([1000.0], [0.0])
+        figure = bench.Figure('k', 'a rate', 'B/s', kept, note=note)
+        self.assertEqual((figure.min, figure.median, figure.max), (None, None, None))
+        row, _, line = bench.table([figure])[2:5]
+        self.assertEqual(row, '| a rate | n/a | n/a | n/a |  |  |')
+        self.assertIn('1 of 1 repetitions left out', line)
+
+    def test_units(self) -> None:
+        self.assertEqual(bench.fmt_value(2048.0, 'B/s'), '2 KiB/s')
+        self.assertEqual(bench.fmt_value(0.0123, 's'), '12 ms')
+        self.assertEqual(bench.fmt_value(1.5, 'x'), '1.50×')
+
+
 class RebuildTest(unittest.TestCase):
     """classify_rebuilt(): what a one-file rebuild should and should not touch."""
 
