@@ -1480,14 +1480,14 @@ static void plan_add(struct line *l, const struct ktest_suite **open,
 	*open = c->suite;
 }
 
-/* The results the run will give, in run order: with prefix "plan" the plan
- * lines (plain cases packed, see plan_add()), with "case" (ktest.list) one
- * "# case: suite.case" line each. A parameterized case gives
- * "suite.case[param]" for each selected parameter, alone on its line. */
-static void print_selection(const char *prefix)
+/* The results the run will give, in run order, as "# <prefix>: suite.case"
+ * lines: "plan" lines before a run, with pack (plain cases packed, see
+ * plan_add()), or the "case" lines of ktest.list, one each. A parameterized
+ * case gives "suite.case[param]" for each selected parameter, alone on its
+ * line. */
+static void print_selection(const char *prefix, bool pack)
 {
 	char name[FULL_NAME_LEN], desc[DESC_LEN];
-	bool pack = str_cmp(prefix, "plan") == 0;
 	const struct ktest_suite *open = NULL;
 	struct line l;
 	uint32_t g, i;
@@ -1599,7 +1599,7 @@ static void run_all(uint32_t nsuite)
 	unsigned number = 0;
 	uint32_t r, g;
 
-	print_selection("plan");
+	print_selection("plan", true);
 	print_count("1..", (uint64_t)nsuite * opt.repeat);
 	for (r = 0; r < opt.repeat; r++)
 		for (g = 0; g < ngroups; g++)
@@ -1638,7 +1638,7 @@ int ktest_main(void)
 	}
 	print_counts(ncase, nsuite);
 	if (opt.list) {
-		print_selection("case");
+		print_selection("case", false);
 		print_plain("1..0");
 		return STATUS_PASS;
 	}
