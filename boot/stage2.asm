@@ -28,8 +28,9 @@ FW_CFG_FILE_SIZE equ 64             ; one directory entry
 
 E820_SMAP       equ 0x534d4150      ; "SMAP"
 E820_BUF        equ 0x1000          ; BOOT_MMAP_MAX entries of 24 bytes
-CMDLINE_BUF     equ 0x2000          ; BOOT_CMDLINE_MAX bytes
-FWCFG_ENTRY     equ 0x2200          ; one fw_cfg directory entry
+FWCFG_ENTRY     equ 0x1c00          ; one fw_cfg directory entry
+CMDLINE_BUF     equ 0x2000          ; BOOT_CMDLINE_MAX bytes (the stack
+                                    ; grows down from 0x7c00 to above it)
 BOUNCE_SEG      equ 0x1000          ; disk reads land at 0x10000
 BOUNCE_ADDR     equ 0x10000
 READ_CHUNK      equ 127             ; sectors per INT 13h read (BIOS limit)
@@ -213,18 +214,29 @@ read_e820:
         jmp     fatal16
 
 ; --- command line ----------------------------------------------------------
-; The image's built-in command line, replaced by fw_cfg "opt/cmdline" if set.
+; The image's built-in command line, then a space and fw_cfg "opt/cmdline"
+; when QEMU provides it: the kernel reads words left to right and the last
+; word of a key wins, so the passed words override the built-in ones. A
+; command line that does not fit is an error, never cut short.
 read_cmdline:
         mov     si, IMG_HEADER_ADDR + IMG_HDR_CMDLINE
         mov     di, CMDLINE_BUF
-        mov     cx, BOOT_CMDLINE_MAX - 1
-        rep     movsb
+        mov     cx, IMG_HDR_CMDLINE_MAX - 1
+.builtin:
+        lodsb
+        test    al, al
+        jz      .builtin_done
+        stosb
+        loop    .builtin
+.builtin_done:
         mov     byte [di], 0
         call    fwcfg_cmdline
         ret
 
-; Copy fw_cfg file "opt/cmdline" into CMDLINE_BUF if QEMU provides it.
+; Append fw_cfg file "opt/cmdline" to the command line at DI (its end) if
+; QEMU provides it.
 fwcfg_cmdline:
+        push    di
         mov     dx, FW_CFG_SEL
         mov     ax, FW_CFG_SIGNATURE
         out     dx, ax
@@ -232,6 +244,7 @@ fwcfg_cmdline:
         mov     di, FWCFG_ENTRY
         mov     cx, 4
         rep     insb
+        pop     di
         cmp     dword [FWCFG_ENTRY], "QEMU"
         jne     .done
         mov     dx, FW_CFG_SEL
@@ -243,6 +256,7 @@ fwcfg_cmdline:
         test    ebp, ebp
         jz      .done
         dec     ebp
+        push    di
         mov     di, FWCFG_ENTRY
         mov     cx, FW_CFG_FILE_SIZE
         mov     dx, FW_CFG_DATA
@@ -251,6 +265,7 @@ fwcfg_cmdline:
         mov     di, fwcfg_name
         mov     cx, fwcfg_name_len
         repe    cmpsb
+        pop     di
         jne     .entry
         mov     ax, [FWCFG_ENTRY + 4]  ; selector, big-endian
         xchg    al, ah
@@ -258,17 +273,25 @@ fwcfg_cmdline:
         out     dx, ax
         mov     eax, [FWCFG_ENTRY]  ; size, big-endian
         bswap   eax
-        cmp     eax, BOOT_CMDLINE_MAX - 1
-        jbe     .copy
-        mov     eax, BOOT_CMDLINE_MAX - 1
-.copy:
+        cmp     di, CMDLINE_BUF     ; a built-in line: a space between
+        je      .room
+        mov     byte [di], ' '
+        inc     di
+.room:
+        movzx   ecx, di             ; room left for the bytes and the NUL
+        neg     ecx
+        add     ecx, CMDLINE_BUF + BOOT_CMDLINE_MAX - 1
+        cmp     eax, ecx
+        ja      .too_long
         mov     cx, ax
-        mov     di, CMDLINE_BUF
         mov     dx, FW_CFG_DATA
         rep     insb
         mov     byte [di], 0
 .done:
         ret
+.too_long:
+        mov     si, msg_cmdline
+        jmp     fatal16
 
 ; EAX = next four fw_cfg data bytes read as a big-endian number.
 fwcfg_read_be32:
@@ -823,6 +846,9 @@ fill_boot_info:
         call    alloc_page
         mov     [boot_info], r11
         mov     rbx, r11
+%rep (BI_TOTAL_SIZE + PAGE_SIZE - 1) / PAGE_SIZE - 1
+        call    alloc_page          ; the next pages: boot_info is contiguous
+%endrep
         mov     rax, BOOT_INFO_MAGIC
         mov     [rbx + BI_MAGIC], rax
         mov     dword [rbx + BI_VERSION], BOOT_INFO_VERSION
@@ -849,6 +875,7 @@ fill_boot_info:
         mov     [rbx + BI_MMAP_COUNT], eax
         movzx   eax, byte [boot_drive]
         mov     [rbx + BI_BOOT_DRIVE], eax
+        mov     dword [rbx + BI_BOOT_METHOD], BOOT_METHOD_BIOS
         lea     rdi, [rbx + BI_MMAP]
         mov     rsi, E820_BUF
         imul    ecx, [rbx + BI_MMAP_COUNT], BI_MMAP_ENTRY_SIZE
@@ -931,5 +958,6 @@ msg_align:      db "loader: kernel segment is not page aligned", 13, 10, 0
 msg_wx:         db "loader: kernel segment is both writable and executable", 13, 10, 0
 msg_high:       db "loader: kernel is not linked in the top 2 GiB", 13, 10, 0
 msg_twice:      db "loader: kernel segments overlap", 13, 10, 0
+msg_cmdline:    db "loader: command line too long (4095 bytes at most)", 13, 10, 0
 
         times   IMG_STAGE2_MAX * IMG_SECTOR_SIZE - ($ - $$) db 0

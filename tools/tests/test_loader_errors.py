@@ -59,6 +59,9 @@ def damage(image: bytes, lay: dict, kind: str) -> bytes:
         struct.pack_into("<H", img, elf + 18, 3)          # EM_386
     elif kind == "wx":
         struct.pack_into("<I", img, first_load_phdr(img, elf) + 4, 7)
+    elif kind == "builtin":
+        cmdline = lay["IMG_HDR_CMDLINE"]
+        img[hdr + cmdline:hdr + cmdline + 12] = b"log=warn bi\0"
     elif kind == "align":
         off = first_load_phdr(img, elf) + 16
         struct.pack_into("<Q", img, off, struct.unpack_from("<Q", img, off)[0] + 0x10)
@@ -77,6 +80,14 @@ CASES = [
     ("writable_and_executable", "wx", [], "loader: kernel segment is both writable and executable"),
     ("segment_not_aligned", "align", [], "loader: kernel segment is not page aligned"),
     ("no_long_mode", None, ["-cpu", "qemu32"], "loader: this CPU has no long mode"),
+    # The command line: built-in words, then the passed ones; the longest
+    # that fits arrives whole, one byte more stops the boot.
+    ("cmdline_merged", "builtin", ["-fw_cfg", "name=opt/cmdline,string=passed"],
+     'command line "log=warn bi passed"'),
+    ("cmdline_longest", None, ["-fw_cfg", "name=opt/cmdline,string=" + "a" * 4093 + "zz"],
+     'aazz"'),
+    ("cmdline_too_long", None, ["-fw_cfg", "name=opt/cmdline,string=" + "a" * 4096],
+     "loader: command line too long"),
 ]
 
 
