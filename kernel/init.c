@@ -1,5 +1,5 @@
-/* kmain(): the kernel entry the loader jumps to; sets the machine up and hands
- * over to kernel_run(). See docs/boot.md for the state at entry.
+/* kmain(): where every way into the kernel ends up; sets the machine up and
+ * hands over to the image's main. See docs/boot.md for the state at entry.
  */
 #include <stdint.h>
 
@@ -7,11 +7,13 @@
 #include "arch/x86_64/cpu.h"
 #include "console.h"
 #include "drivers/keyboard.h"
-#include "kernel.h"
+#include "init.h"
 #include "lib/cmdline.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "panic.h"
+#include "task/sleep.h"
+#include "test_hooks.h"
 
 #define LOG_WORD_MAX 8
 
@@ -36,16 +38,22 @@ __attribute__((noreturn)) void kmain(const struct boot_info *bi);
 void kmain(const struct boot_info *bi)
 {
 	boot_info = bi;
+	test_hooks_init();
 	console_init(bi);
+	if (test_hooks && test_hooks->console_ready)
+		test_hooks->console_ready();
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
 		panic("boot_info has magic 0x%llx version %u; this kernel needs "
 		      "version %u", (unsigned long long)bi->magic, bi->version,
 		      BOOT_INFO_VERSION);
 	apply_cmdline(bi->cmdline);
 	arch_init(bi);
+	sleep_init();
 	frame_init(bi);
 	heap_init();
 	if (keyboard_init() != 0)
 		log_warn("no PS/2 controller: no keyboard input");
-	kernel_run(bi);
+	if (test_hooks && test_hooks->run)
+		test_hooks->run(bi);
+	kernel_main(bi);
 }

@@ -9,7 +9,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/pit.h"
 #include "panic.h"
-#include "task/queue.h"
+#include "lib/queue.h"
 
 #define I8042_DATA            0x60
 #define I8042_STATUS          0x64   /* read */

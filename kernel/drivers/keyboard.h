@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "drivers/scancode.h"
-#include "task/waker.h"
+#include "lib/waker.h"
 
 /* Scancodes the interrupt side can queue before the consumer reads them
  * (a power of two).

@@ -8,6 +8,7 @@
  * never allocatable, so frame_free() catches both double frees and bad frees.
  */
 #include "mm/frame.h"
+#include "mm/frame_pool.h"
 
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"

@@ -8,6 +8,7 @@
 #include "ktest.h"
 #include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/frame_pool.h"
 
 /* Made-up physical memory: FAKE_SPAN bytes at FAKE_BASE, backed by a buffer. */
 #define FAKE_BASE   0x1000000ull
@@ -234,7 +235,7 @@ KTEST(frame_pool, free_of_unaligned_address_panics, KTEST_SHOULD_PANIC)
 /* ------------------------------------------------------------------------ */
 /* The kernel's allocator, over the machine's memory map. */
 #ifndef KTEST_HOST
-#include "kernel.h"
+#include "init.h"
 
 #define SEEN_LIMIT (1ull << 30)     /* duplicates are tracked below 1 GiB */
 

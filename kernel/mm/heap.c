@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "lib/string.h"
+#include "mm/alloc/alloc.h"
 #include "mm/frame.h"
 #include "panic.h"
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mm/alloc/alloc.h"
+#include "mm/alloc/alloc_stats.h"
 
 #define HEAP_START     0xffffc00000000000ull /* PML4 slot 384: nothing else there */
 #define HEAP_MAX_SIZE  0x40000000ull         /* 1 GiB of address space reserved */

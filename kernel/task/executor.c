@@ -94,7 +94,7 @@ static void finish(struct executor *ex, struct executor_slot *s, uint64_t id)
 {
 	uint64_t idle = state_of(id, false);
 
-	task_destroy(ex, s->task);
+	task_destroy(ex->ops->free, s->task);
 	s->task = NULL;
 	ex->live--;
 	ex->stats.finished++;
@@ -110,6 +110,7 @@ static void run_one(struct executor *ex, uint64_t id)
 {
 	struct executor_slot *s = slot_of(ex, id);
 	uint64_t queued = state_of(id, true);
+	struct waker waker;
 
 	/* Clear the queued bit before the poll: a wake during it re-queues. */
 	if (!__atomic_compare_exchange_n(&s->state, &queued, state_of(id, false),
@@ -123,8 +124,41 @@ static void run_one(struct executor *ex, uint64_t id)
 		return;
 	}
 	ex->stats.polls++;
-	if (task_poll(ex, s->task) == TASK_READY)
+	waker = executor_waker(ex, id);
+	if (task_poll(s->task, &waker) == TASK_READY)
 		finish(ex, s, id);
+}
+
+uint64_t task_spawn(struct executor *ex, task_poll_fn poll, const void *state,
+		    size_t size)
+{
+	struct task *t = task_create(ex->ops->alloc, poll, state, size);
+	uint64_t id;
+
+	if (!t)
+		return 0;
+	id = executor_add(ex, t);
+	if (!id)
+		task_destroy(ex->ops->free, t);
+	return id;
+}
+
+static void wake_task(void *target, uint64_t id)
+{
+	executor_wake(target, id);
+}
+
+struct waker executor_waker(struct executor *ex, uint64_t id)
+{
+	return (struct waker){ wake_task, ex, id };
+}
+
+void executor_destroy(struct executor *ex)
+{
+	for (int i = 0; i < EXECUTOR_MAX_TASKS; i++)
+		if (ex->slots[i].task)
+			task_destroy(ex->ops->free, ex->slots[i].task);
+	executor_init(ex, ex->ops);
 }
 
 size_t executor_run_ready(struct executor *ex)

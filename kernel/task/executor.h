@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "task/queue.h"
+#include "lib/queue.h"
 #include "task/task.h"
 
 /* Tasks one executor holds at once; a power of two (ids carry the slot). */
@@ -72,11 +72,31 @@ struct executor {
  */
 void executor_init(struct executor *ex, const struct executor_ops *ops);
 
-/* Take t (from task_create()) and queue it; returns its id, or 0 when all
- * EXECUTOR_MAX_TASKS slots are taken (t is then still the caller's).
- * Task context only.
+/* Take t (from task_create() with ex's allocator) and queue it; returns its
+ * id, or 0 when all EXECUTOR_MAX_TASKS slots are taken (t is then still the
+ * caller's). Task context only.
  */
 uint64_t executor_add(struct executor *ex, struct task *t);
+
+/*
+ * Spawn a task on ex: one allocation (ex's allocator) holds the task and a
+ * copy of the size bytes at state (size may be 0). The task is ready at once.
+ * Returns its id (nonzero), or 0 when out of memory or ex has
+ * EXECUTOR_MAX_TASKS tasks already. Task context only (it allocates), from
+ * inside a task too. The executor frees the task when it finishes.
+ */
+uint64_t task_spawn(struct executor *ex, task_poll_fn poll, const void *state,
+		    size_t size);
+
+/* The waker of task id on ex: waking it is executor_wake(ex, id). */
+struct waker executor_waker(struct executor *ex, uint64_t id);
+
+/* Free every task ex still holds, finished or not, and leave it empty, as
+ * executor_init() does. For an executor that will not run again (a test's,
+ * one a panic left in the middle of a poll); never from one of its own
+ * tasks; task context only. Its wakers then wake nobody.
+ */
+void executor_destroy(struct executor *ex);
 
 /* Queue task id unless it is already queued; ignore ids of tasks that have
  * finished. Any context, including interrupt handlers: lock-free, allocates

@@ -156,7 +156,14 @@ static int fresh(struct ktest *t)
 	return 0;
 }
 
-KTEST_SUITE(executor, .case_init = fresh);
+/* Tasks a case leaves unfinished go back to the heap with the executor. */
+static void drop(struct ktest *t)
+{
+	(void)t;
+	executor_destroy(&ex);
+}
+
+KTEST_SUITE(executor, .case_init = fresh, .case_exit = drop);
 
 /* ------------------------------------------------------------------------ */
 /* Bookkeeping. */
@@ -464,7 +471,7 @@ static int fresh_kernel(struct ktest *t)
 	return 0;
 }
 
-KTEST_SUITE(executor_kernel, .case_init = fresh_kernel);
+KTEST_SUITE(executor_kernel, .case_init = fresh_kernel, .case_exit = drop);
 
 /* With the kernel's ops, finished tasks go back to the heap. */
 KTEST(executor_kernel, finished_tasks_return_the_heap_to_baseline)
@@ -565,6 +572,7 @@ static void stop_stress(struct ktest *t)
 	(void)t;
 	stress_on = false;
 	pit_remove_tick_hook(stress_tick);
+	executor_destroy(&ex);
 }
 
 KTEST_SUITE(executor_idle, .case_exit = stop_stress);
@@ -580,7 +588,7 @@ KTEST(executor_idle, timer_wakeups_are_never_lost)
 	halts_with_work = 0;
 	id = task_spawn(&ex, watcher_poll, &w, sizeof(w));
 	ASSERT_NE(0u, id);
-	stress_waker = (struct waker){ &ex, id };
+	stress_waker = executor_waker(&ex, id);
 	stress_on = true;
 	ASSERT_EQ(0, pit_add_tick_hook(stress_tick));
 	executor_run(&ex);

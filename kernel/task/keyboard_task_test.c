@@ -50,6 +50,7 @@ static void stop(struct ktest *t)
 {
 	(void)t;
 	keyboard_set_waker(NULL);
+	executor_destroy(&ex);
 }
 
 KTEST_SUITE(keyboard_task, .case_init = fresh, .case_exit = stop);

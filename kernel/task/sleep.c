@@ -18,7 +18,7 @@ struct timer {
 static struct timer timers[SLEEP_MAX_TIMERS];
 static unsigned armed;
 static uint64_t overflows;
-static bool hooked;
+static bool ready;
 
 static bool move(struct timer *t, unsigned from, unsigned to)
 {
@@ -49,14 +49,20 @@ static void on_tick(struct int_frame *frame)
 	}
 }
 
+void sleep_init(void)
+{
+	if (ready)
+		return;
+	if (pit_add_tick_hook(on_tick) != 0)
+		panic("sleep: no free PIT tick hook for the timers");
+	ready = true;
+}
+
 /* Arm a timer for deadline; false when all are taken. */
 static bool arm(uint64_t deadline, const struct waker *w)
 {
-	if (!hooked) {
-		if (pit_add_tick_hook(on_tick) != 0)
-			panic("sleep: no free PIT tick hook for the timers");
-		hooked = true;
-	}
+	if (!ready)
+		panic("sleep: a timer armed before sleep_init()");
 	for (int i = 0; i < SLEEP_MAX_TIMERS; i++) {
 		struct timer *t = &timers[i];
 

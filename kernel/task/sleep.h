@@ -18,6 +18,10 @@ struct sleep {
 	bool armed;          /* a timer will wake the waker at the deadline */
 };
 
+/* Add the timers' tick hook to the PIT: once, at boot, after pit_init();
+ * panics when the PIT has no free hook. */
+void sleep_init(void);
+
 /* Start s: over after at least ms milliseconds from now. Task context. */
 void sleep_start(struct sleep *s, uint64_t ms);
 

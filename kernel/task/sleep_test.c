@@ -23,7 +23,13 @@ static int fresh(struct ktest *t)
 	return 0;
 }
 
-KTEST_SUITE(sleep, .case_init = fresh);
+static void drop(struct ktest *t)
+{
+	(void)t;
+	executor_destroy(&ex);
+}
+
+KTEST_SUITE(sleep, .case_init = fresh, .case_exit = drop);
 
 struct sleeper {
 	char name;

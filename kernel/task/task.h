@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "task/waker.h"
+#include "lib/waker.h"
 
 struct executor;
 
@@ -38,26 +38,21 @@ struct task {
 	unsigned char state[] __attribute__((aligned(TASK_STATE_ALIGN)));
 };
 
-/*
- * Spawn a task on ex: one allocation (ex's allocator) holds the task and a
- * copy of the size bytes at state (size may be 0). The task is ready at once.
- * Returns its id (nonzero), or 0 when out of memory or ex has
- * EXECUTOR_MAX_TASKS tasks already. Task context only (it allocates), from
- * inside a task too. The executor frees the task when it finishes.
- */
-uint64_t task_spawn(struct executor *ex, task_poll_fn poll, const void *state,
-		    size_t size);
+/* One allocation holds a task and its state: the allocator's. */
+typedef void *(*task_alloc_fn)(size_t size);
+typedef void (*task_free_fn)(void *p);
 
-/* Allocate and fill a task (id 0) with ex's allocator; NULL when out of
- * memory. For the executor and task_spawn(); not in interrupt context.
+/* Allocate with alloc and fill a task (id 0): poll and a copy of the size
+ * bytes at state (size may be 0). NULL when out of memory. Not in interrupt
+ * context. (task_spawn() in task/executor.h makes one and runs it.)
  */
-struct task *task_create(struct executor *ex, task_poll_fn poll,
+struct task *task_create(task_alloc_fn alloc, task_poll_fn poll,
 			 const void *state, size_t size);
 
-/* Free a task from task_create(). Not in interrupt context. */
-void task_destroy(struct executor *ex, struct task *t);
+/* Free a task from task_create() with the matching free. */
+void task_destroy(task_free_fn free, struct task *t);
 
-/* Poll t once with a waker for it on ex. Task context (the executor's). */
-enum task_poll task_poll(struct executor *ex, struct task *t);
+/* Poll t once with waker w. Task context (the executor's). */
+enum task_poll task_poll(struct task *t, const struct waker *w);
 
 #endif /* TASK_TASK_H */

@@ -2,6 +2,7 @@
  * so that IRQ 0-15 arrive on vectors 32-47 (8259A datasheet, ICW1-ICW4, OCW2/3).
  */
 #include "arch/x86_64/pic.h"
+#include "arch/x86_64/pic_registers.h"
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
@@ -172,4 +173,10 @@ void pic_handle_irq(struct int_frame *frame)
 	pic_send_eoi(line);
 	if (handlers[line])
 		handlers[line](frame);
+}
+
+irq_handler_fn irq_get_handler(unsigned line)
+{
+	check_line(line);
+	return handlers[line];
 }

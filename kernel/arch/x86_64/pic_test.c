@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/pic.h"
+#include "arch/x86_64/pic_registers.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/tsc.h"
 

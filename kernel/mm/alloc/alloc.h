@@ -9,13 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/alloc/alloc_stats.h"
 #include "panic.h"
 
 /* Every allocation is aligned to at least this, and every header is this big. */
 #define ALLOC_ALIGN 16
-
-/* Largest alignment alloc() accepts; larger ones fail (NULL). */
-#define ALLOC_MAX_ALIGN 0x200000
 
 /* A request above this fails at once: it keeps size arithmetic from wrapping. */
 #define ALLOC_MAX_SIZE ((size_t)1 << 40)
@@ -34,19 +32,6 @@ enum alloc_ptr_state {
 	ALLOC_PTR_FREED,     /* a block already freed: freeing it again is a double free */
 	ALLOC_PTR_FOREIGN,   /* not the start of any block of this allocator */
 	ALLOC_PTR_CORRUPT,   /* a block header on the way is overwritten */
-};
-
-struct alloc_stats {
-	size_t arena_bytes;   /* the arena, the allocator's own state included */
-	size_t used_bytes;    /* held by live allocations, their headers included */
-	size_t free_bytes;    /* not held by a live allocation and reusable */
-	size_t largest_free;  /* largest request alloc() can meet right now */
-	size_t high_water;    /* bytes from the arena start to the highest byte
-			       * ever handed out: the footprint */
-	size_t live;          /* allocations not yet freed */
-	uint64_t allocs;      /* successful alloc() calls since init */
-	uint64_t frees;       /* free() calls of a live block since init */
-	uint64_t failures;    /* alloc() calls that returned NULL */
 };
 
 /*

@@ -1,24 +1,27 @@
 /* Wakers (Rust's core::task::Waker and futures' AtomicWaker in C): how an
- * event source tells the executor that a pending task can make progress.
+ * event source (an interrupt handler, a timer) tells whoever waits that it
+ * can make progress, without knowing who that is: the executor makes wakers
+ * for its tasks (task/executor.h).
  */
-#ifndef TASK_WAKER_H
-#define TASK_WAKER_H
+#ifndef LIB_WAKER_H
+#define LIB_WAKER_H
 
 #include <stdint.h>
 
-struct executor;
-
-/* Names one task on one executor. A plain value: copy it, store it, wake it
- * any number of times, even after the task finished (the executor then
- * ignores it). The executor must outlive every copy.
+/* Names one waiting party: wake(target, id) is called on a wake-up. A plain
+ * value: copy it, store it, wake it any number of times, even after the
+ * party stopped waiting (its wake function then ignores it); target must
+ * outlive every copy. All zero is the empty waker, which wakes nobody.
  */
 struct waker {
-	struct executor *ex;
+	void (*wake)(void *target, uint64_t id);
+	void *target;
 	uint64_t id;
 };
 
-/* Put the task on its executor's ready queue unless it is already there.
- * Any context, including interrupt handlers: no allocation, no locks.
+/* Call w's wake function, if any. Any context, including interrupt handlers,
+ * as long as the wake function allows it (the executor's does: no
+ * allocation, no locks).
  */
 void waker_wake(const struct waker *w);
 
@@ -51,4 +54,4 @@ void waker_slot_register(struct waker_slot *s, const struct waker *w);
  */
 void waker_slot_wake(struct waker_slot *s);
 
-#endif /* TASK_WAKER_H */
+#endif /* LIB_WAKER_H */

@@ -2,8 +2,8 @@
  * a ring of slots, each with a sequence number), for the executor's ready
  * queue and the keyboard's scancodes. Portable C on GCC's __atomic builtins.
  */
-#ifndef TASK_QUEUE_H
-#define TASK_QUEUE_H
+#ifndef LIB_QUEUE_H
+#define LIB_QUEUE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -86,4 +86,4 @@ static inline size_t queue_capacity(const struct queue *q)
 /* Pushes refused because the queue was full, since it was set up. Any context. */
 uint64_t queue_dropped(const struct queue *q);
 
-#endif /* TASK_QUEUE_H */
+#endif /* LIB_QUEUE_H */

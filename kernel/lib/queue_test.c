@@ -7,7 +7,7 @@
 #endif
 
 #include "ktest.h"
-#include "task/queue.h"
+#include "lib/queue.h"
 
 #define SMALL 8
 
@@ -165,9 +165,14 @@ static void tally_take(struct tally *y, uint64_t v)
 }
 
 #ifdef KTEST_HOST
+#include <sched.h>
+
+/* Counts that make races likely, yet finish in well under a second on an
+ * idle machine; every wait yields the CPU, so an overloaded machine (more
+ * threads than CPUs) slows them down but cannot starve them. */
 #define PRODUCERS  3
-#define PER_THREAD 200000
-#define SPLIT_ITEMS 100000
+#define PER_THREAD 50000
+#define SPLIT_ITEMS 50000
 
 struct producer { struct queue *q; uint64_t tag; uint64_t full; int *done; };
 
@@ -176,8 +181,10 @@ static void *produce(void *arg)
 	struct producer *p = arg;
 
 	for (uint64_t i = 0; i < PER_THREAD; i++)
-		while (!queue_push(p->q, p->tag << TAG_SHIFT | i))
+		while (!queue_push(p->q, p->tag << TAG_SHIFT | i)) {
 			p->full++;
+			sched_yield();
+		}
 	__atomic_fetch_add(p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -187,14 +194,16 @@ static void *produce_split(void *arg)
 	struct producer *p = arg;
 
 	for (uint64_t i = 0; i < SPLIT_ITEMS; i++)
-		while (!queue_push(p->q, p->tag << TAG_SHIFT | i))
+		while (!queue_push(p->q, p->tag << TAG_SHIFT | i)) {
 			p->full++;
+			sched_yield();
+		}
 	__atomic_fetch_add(p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
 /* Three producer threads, one consumer: nothing lost, doubled or reordered. */
-KTEST(queue, threads_lose_nothing)
+KTEST(queue, threads_lose_nothing, KTEST_SLOW)
 {
 	static struct queue_slot slots[64];
 	struct queue q;
@@ -211,9 +220,12 @@ KTEST(queue, threads_lose_nothing)
 	}
 	/* until every producer is done and nothing is left */
 	while (__atomic_load_n(&done, __ATOMIC_ACQUIRE) < PRODUCERS ||
-	       !queue_is_empty(&q))
+	       !queue_is_empty(&q)) {
 		if (queue_pop(&q, &v))
 			tally_take(&y, v);
+		else
+			sched_yield();
+	}
 	for (int i = 0; i < PRODUCERS; i++)
 		pthread_join(th[i], NULL);
 	EXPECT_EQ_MSG(0u, y.bad, "first bad value %llx",
@@ -235,8 +247,10 @@ static void *consume(void *arg)
 
 	while (__atomic_load_n(c->seen + 2 * SPLIT_ITEMS, __ATOMIC_ACQUIRE) == 0 ||
 	       !queue_is_empty(c->q)) {
-		if (!queue_pop(c->q, &v))
+		if (!queue_pop(c->q, &v)) {
+			sched_yield();
 			continue;
+		}
 		c->got++;
 		if (__atomic_exchange_n(&c->seen[(v >> TAG_SHIFT) * SPLIT_ITEMS +
 						 (v & SEQ_MASK)], 1, __ATOMIC_RELAXED))
@@ -246,7 +260,7 @@ static void *consume(void *arg)
 }
 
 /* Two producers, two consumers: every value taken exactly once. */
-KTEST(queue, two_consumers_take_each_value_once)
+KTEST(queue, two_consumers_take_each_value_once, KTEST_SLOW)
 {
 	static struct queue_slot slots[32];
 	static unsigned char seen[2 * SPLIT_ITEMS + 1];   /* last: producers done */
@@ -281,7 +295,7 @@ KTEST(queue, two_consumers_take_each_value_once)
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pit.h"
 #include "task/executor.h"
-#include "task/waker.h"
+#include "lib/waker.h"
 
 #define IRQ_ITEMS    2000
 #define TASK_ITEMS   2000

@@ -1,7 +1,7 @@
 /* Bounded lock-free MPMC queue after Dmitry Vyukov ("Bounded MPMC queue",
  * 1024cores.net): each slot's sequence number says whose turn it is.
  */
-#include "task/queue.h"
+#include "lib/queue.h"
 
 #include "panic.h"
 
