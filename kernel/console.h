@@ -10,7 +10,9 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Bring up COM1 and the VGA text screen (through the physical-memory map). */
+/* Bring up COM1 and the VGA text screen (through the physical-memory map).
+ * The console owns COM1's output unless a test runner's hook takes the
+ * text (test_hooks.h); after test_hooks_init(). */
 void console_init(const struct boot_info *bi);
 
 /* printf to both sinks; the whole message is written under the console lock.
@@ -18,17 +20,6 @@ void console_init(const struct boot_info *bi);
  */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
-
-/* Write raw bytes to COM1 only, under the console lock, with no prefixing
- * (the test runner's KTAP: on VGA, mirroring every line would cost a screen
- * scroll per line under emulation).
- */
-void console_write_serial(const char *s, size_t n);
-
-/* The prefix of each line kprintf sends to COM1: NULL in the kernel image;
- * test images override this weak function (see console.c).
- */
-const char *console_serial_prefix(void);
 
 /* Panic path: forget a lock holder that will never come back. */
 void console_break_lock(void);

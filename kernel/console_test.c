@@ -12,7 +12,6 @@
 #define PRINT_MS      100   /* how long the case prints */
 #define TICK_PRINT_EVERY 10 /* the timer prints on every 10th tick */
 
-static tick_hook_fn previous;
 static volatile unsigned tick_lines, collisions, hook_ticks;
 
 /* A timer handler that prints, as blog_os's does. If it finds the console
@@ -29,22 +28,20 @@ static void printing_tick(struct int_frame *f)
 			tick_lines++;
 		}
 	}
-	if (previous)
-		previous(f);
+	(void)f;
 }
 
 static int install(struct ktest *t)
 {
 	(void)t;
 	tick_lines = collisions = hook_ticks = 0;
-	previous = pit_set_tick_hook(printing_tick);
-	return 0;
+	return pit_add_tick_hook(printing_tick);
 }
 
 static void uninstall(struct ktest *t)
 {
 	(void)t;
-	pit_set_tick_hook(previous);
+	pit_remove_tick_hook(printing_tick);
 }
 
 KTEST_SUITE(console, .case_init = install, .case_exit = uninstall);

@@ -1,16 +1,18 @@
-/* Kernel-wide entry points shared by the kernel image and test images. */
-#ifndef KERNEL_H
-#define KERNEL_H
+/* Kernel start-up (init.c): kmain() brings the machine up, then runs the
+ * image's main; the boot_info the kernel was entered with stays here.
+ */
+#ifndef INIT_H
+#define INIT_H
 
 #include "boot_info.h"
 
-/* The loader's boot_info, valid for the kernel's whole life. */
+/* The boot_info the kernel was entered with, valid for its whole life. */
 extern const struct boot_info *boot_info;
 
-/* Called by kmain() once the machine is set up. The kernel image's main.c and
- * ktest's test-image main each define it. Must not return.
+/* The kernel's own main (main.c): kmain() runs it once the machine is up,
+ * unless a test runner's hook runs instead (test_hooks.h). Never returns.
  */
-__attribute__((noreturn)) void kernel_run(const struct boot_info *bi);
+__attribute__((noreturn)) void kernel_main(const struct boot_info *bi);
 
 /* Physical address -> its alias in the loader's physical-memory map. */
 static inline void *phys_to_virt(unsigned long long phys)

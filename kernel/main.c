@@ -7,7 +7,7 @@
 #include "console.h"
 #include "drivers/keyboard.h"
 #include "drivers/vga.h"
-#include "kernel.h"
+#include "init.h"
 #include "lib/printf.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -123,7 +123,7 @@ __attribute__((noreturn)) static void run_tasks(void)
 	panic("main: every task finished");
 }
 
-void kernel_run(const struct boot_info *bi)
+void kernel_main(const struct boot_info *bi)
 {
 	vga_reserve_top(STATUS_ROW + 1);
 	vga_set_color(VGA_LIGHT_GREEN, VGA_BLACK);

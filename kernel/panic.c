@@ -1,5 +1,6 @@
 /* panic() and the stack protector's failure handler. */
 #include "panic.h"
+#include "test_hooks.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -14,12 +15,6 @@
 uintptr_t __stack_chk_guard = 0x595e9fbd94fda766ull;
 
 static int panicking;
-
-__attribute__((weak)) void panic_halt(const char *message)
-{
-	(void)message;
-	cpu_stop();
-}
 
 void panic_at(const char *file, int line, const char *fmt, ...)
 {
@@ -37,7 +32,9 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	}
 	kprintf("panic: %s (%s:%d)\n", msg, file, line);
 	panicking = 0;
-	panic_halt(msg);
+	if (test_hooks && test_hooks->panicked)
+		test_hooks->panicked(msg);
+	cpu_stop();
 }
 
 __attribute__((noreturn)) void __stack_chk_fail(void);

@@ -2,8 +2,8 @@
 #ifndef PANIC_H
 #define PANIC_H
 
-/* Print "panic: <message> (file:line)" on every console sink, then call the
- * panic hook if one is set (test images), else halt the CPU for good.
+/* Print "panic: <message> (file:line)" on every console sink, then hand over
+ * to a test runner's panic hook (test_hooks.h), else halt the CPU for good.
  * Callable from any context, including with the console lock held.
  */
 __attribute__((noreturn, format(printf, 3, 4)))
@@ -17,11 +17,5 @@ void panic_at(const char *file, int line, const char *fmt, ...);
 		if (!(cond))                                                 \
 			panic("assertion failed: %s", #cond);                \
 	} while (0)
-
-/* What panic_at() does after printing: halt for good. Test images define
- * their own (weak override) that ends the running case or exits QEMU.
- * Runs with interrupts off; must not return.
- */
-__attribute__((noreturn)) void panic_halt(const char *message);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "drivers/serial.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
@@ -49,7 +50,7 @@ static int wait_fifo_empty(void)
 	return 0;
 }
 
-void serial_write(const char *s, size_t n)
+static void serial_write(const char *s, size_t n)
 {
 	while (n > 0) {
 		size_t burst = n < UART_FIFO_SIZE ? n : UART_FIFO_SIZE;
@@ -60,4 +61,14 @@ void serial_write(const char *s, size_t n)
 		s += burst;
 		n -= burst;
 	}
+}
+
+serial_write_fn serial_claim_output(void)
+{
+	static bool claimed;
+
+	if (claimed)
+		return NULL;
+	claimed = true;
+	return serial_write;
 }

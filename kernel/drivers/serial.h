@@ -7,7 +7,16 @@
 /* Program COM1 for 115200 8N1 with FIFOs. Call once, early. */
 void serial_init(void);
 
-/* Write n bytes; "\n" goes out as is. Polled; callers serialise (console lock). */
-void serial_write(const char *s, size_t n);
+/* Writes n bytes to COM1 as they are; polled. */
+typedef void (*serial_write_fn)(const char *s, size_t n);
+
+/*
+ * COM1's output has one owner: the first call returns the function that
+ * writes to the UART, every later call NULL. The owner serialises its
+ * writes. The console claims it in the kernel image, the test runner in a
+ * test image, so that everything else printed reaches COM1 only through
+ * the owner's line discipline (docs/protocol.md).
+ */
+serial_write_fn serial_claim_output(void);
 
 #endif

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ktest_protocol.h"
+
 struct ktest;
 
 /* What a case must do to pass. */
@@ -72,6 +74,7 @@ struct ktest_case {
 	int vector;               /* for KTEST_EXPECT_EXCEPTION */
 	bool slow;                /* ten times the default timeout */
 	bool kernel_only;         /* skipped on the host backend */
+	bool keeps_memory;        /* may leave heap blocks or frames allocated */
 	const struct ktest_params *params;
 };
 
@@ -98,7 +101,14 @@ struct ktest {
 	const struct ktest_suite ktest_suite_##sname = {                     \
 		.name = #sname, __VA_ARGS__ }
 
+/* A case's name is unique in its image: a second definition of one is a
+ * link error (multiple definition of ktest_case_id_suite__case), and the
+ * name must leave room in results for a parameter's description. */
 #define KTEST_DEFINE_CASE_(sname, cname, ...)                                \
+	_Static_assert(sizeof(#sname "." #cname) <= KTEST_NAME_MAX - 16,      \
+		       "ktest: suite.case name longer than KTEST_NAME_MAX"); \
+	extern const char ktest_case_id_##sname##__##cname;                  \
+	__attribute__((used)) const char ktest_case_id_##sname##__##cname = 1; \
 	extern const struct ktest_suite ktest_suite_##sname;                 \
 	static void ktest_fn_##sname##_##cname(struct ktest *t);             \
 	static const struct ktest_case ktest_case_##sname##_##cname = {      \
@@ -124,6 +134,9 @@ struct ktest {
 #define KTEST_SHOULD_PANIC      .expect = KTEST_EXPECT_PANIC
 #define KTEST_SLOW              .slow = true
 #define KTEST_KERNEL_ONLY       .kernel_only = true
+/* The case may leave memory allocated (a cache it fills on purpose): after
+ * every other case, a heap block or frame it did not free fails it. */
+#define KTEST_KEEPS_MEMORY      .keeps_memory = true
 
 /**
  * KTEST_PARAM(suite, name, type, table, describe, ...) - run the body once per
@@ -202,6 +215,10 @@ void ktest_log(const char *fmt, ...) KTEST_PRINTF_(1, 2);
 
 /* The case being run, or NULL outside a case. */
 struct ktest *ktest_current(void);
+
+/* Ask the harness to type the next `--keys` spec now (a case that tests
+ * keyboard input calls it once it is ready to read the keys). */
+void ktest_ask_for_input(void);
 
 /*
  * Integer checks compare as int64_t when both operands fit in it (signed

@@ -7,7 +7,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/tsc.h"
-#include "kernel.h"
+#include "init.h"
 #include "lib/symbols.h"
 
 #ifndef PIT_HZ

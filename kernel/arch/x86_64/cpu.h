@@ -9,6 +9,9 @@
 
 #define RFLAGS_TF (1ull << 8)   /* trap flag: single-step */
 #define RFLAGS_IF (1ull << 9)   /* interrupts enabled */
+#define RFLAGS_DF (1ull << 10)  /* string instructions count down */
+#define RFLAGS_IOPL (3ull << 12) /* I/O privilege level */
+#define RFLAGS_NT (1ull << 14)  /* nested task */
 #define RFLAGS_AC (1ull << 18)  /* alignment check (CPL 3 only) */
 
 #define CR0_MP    (1ull << 1)   /* monitor coprocessor: WAIT honours TS */
@@ -160,6 +163,25 @@ static inline void write_dr6(uint64_t v)
 	__asm__ volatile("mov %0, %%dr6" : : "r"(v));
 }
 
+/* Debug registers DR0-DR3 (breakpoint addresses) and DR7 (their control):
+ * the number is part of the instruction, hence one wrapper per register. */
+#define DEBUG_REG_ACCESSORS(n)                                               \
+	static inline uint64_t read_dr##n(void)                              \
+	{                                                                    \
+		uint64_t v;                                                  \
+		__asm__ volatile("mov %%dr" #n ", %0" : "=r"(v));            \
+		return v;                                                    \
+	}                                                                    \
+	static inline void write_dr##n(uint64_t v)                           \
+	{                                                                    \
+		__asm__ volatile("mov %0, %%dr" #n : : "r"(v));              \
+	}
+DEBUG_REG_ACCESSORS(0)
+DEBUG_REG_ACCESSORS(1)
+DEBUG_REG_ACCESSORS(2)
+DEBUG_REG_ACCESSORS(3)
+DEBUG_REG_ACCESSORS(7)
+
 /* Pseudo-descriptor for lgdt/lidt (Intel SDM vol 3, 3.5.1). */
 struct descriptor_ptr {
 	uint16_t limit;
@@ -181,9 +203,35 @@ static inline void sidt(struct descriptor_ptr *p)
 	__asm__ volatile("sidt %0" : "=m"(*p));
 }
 
+static inline void sgdt(struct descriptor_ptr *p)
+{
+	__asm__ volatile("sgdt %0" : "=m"(*p));
+}
+
 static inline void ltr(uint16_t selector)
 {
 	__asm__ volatile("ltr %0" : : "r"(selector) : "memory");
+}
+
+/* The task register's selector. */
+static inline uint16_t str(void)
+{
+	uint16_t v;
+	__asm__ volatile("str %0" : "=r"(v));
+	return v;
+}
+
+/* The LDT register's selector (0: no LDT). */
+static inline uint16_t sldt(void)
+{
+	uint16_t v;
+	__asm__ volatile("sldt %0" : "=r"(v));
+	return v;
+}
+
+static inline void lldt(uint16_t selector)
+{
+	__asm__ volatile("lldt %0" : : "r"(selector) : "memory");
 }
 
 /* Reload CS with a far return, DS/ES/SS with data, and zero FS/GS. */
@@ -221,6 +269,12 @@ static inline uint64_t rdmsr(uint32_t msr)
 	uint32_t lo, hi;
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)) : "memory");
 }
 
 static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,

@@ -1,5 +1,5 @@
 /* CPU exception handling: named, decoded reports; breakpoints return; every
- * other exception is fatal unless a hook (the ktest runner) takes it.
+ * other exception is fatal unless a test runner's hook takes it.
  */
 #include "arch/x86_64/exception.h"
 
@@ -8,24 +8,11 @@
 #include "arch/x86_64/backtrace.h"
 #include "lib/printf.h"
 #include "panic.h"
+#include "test_hooks.h"
 
 #define BACKTRACE_DEPTH 16
 #define ERROR_TEXT_MAX  96
 
-static const char *const names[EXC_COUNT] = {
-	"divide error", "debug", "non-maskable interrupt", "breakpoint",
-	"overflow", "bound range exceeded", "invalid opcode",
-	"device not available", "double fault", "coprocessor segment overrun",
-	"invalid TSS", "segment not present", "stack-segment fault",
-	"general protection fault", "page fault", "reserved",
-	"x87 floating-point error", "alignment check", "machine check",
-	"SIMD floating-point exception", "virtualization exception",
-	"control protection exception", "reserved", "reserved", "reserved",
-	"reserved", "reserved", "reserved", "hypervisor injection exception",
-	"VMM communication exception", "security exception", "reserved",
-};
-
-static exception_hook_fn hook;
 static struct exception_record last;
 
 static const char *const cp_causes[] = {
@@ -35,16 +22,6 @@ static const char *const cp_causes[] = {
 
 #define CP_CAUSE_MASK   0x7fffu
 #define CP_ENCLAVE      (1u << 15)
-
-const char *exception_name(unsigned vector)
-{
-	return vector < EXC_COUNT ? names[vector] : "reserved";
-}
-
-void exception_set_hook(exception_hook_fn h)
-{
-	hook = h;
-}
 
 bool exception_has_error_code(unsigned vector)
 {
@@ -168,7 +145,7 @@ static void record(const struct int_frame *f)
 void exception_handle(struct int_frame *frame)
 {
 	record(frame);
-	if (hook && hook(frame))
+	if (test_hooks && test_hooks->exception && test_hooks->exception(frame))
 		return;
 	if (frame->vector == EXC_BREAKPOINT) {
 		/* Resumable: never take the lock from the code it interrupted. */

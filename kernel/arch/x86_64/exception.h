@@ -1,5 +1,5 @@
-/* CPU exceptions 0-31 (Intel SDM vol 3, chapter 6): decoded reports, a
- * record of the last one, and the hook a test runner can install.
+/* CPU exceptions 0-31 (Intel SDM vol 3, chapter 6): decoded reports and a
+ * record of the last one; a test runner sees each first (test_hooks.h).
  */
 #ifndef ARCH_X86_64_EXCEPTION_H
 #define ARCH_X86_64_EXCEPTION_H
@@ -63,7 +63,8 @@ struct exception_record {
 	uint64_t rip;
 };
 
-/* "page fault" etc.; "reserved" for unnamed vectors. */
+/* "page fault" etc.; "reserved" for unnamed vectors 0-31, "interrupt" for
+ * 32-255 and "unknown" beyond. The one table of exception names. */
 const char *exception_name(unsigned vector);
 
 /* True for the vectors whose frame carries a CPU-pushed error code. */
@@ -89,12 +90,6 @@ void exception_report(const struct int_frame *frame);
  * Safe in any context.
  */
 void exception_last(struct exception_record *out);
-
-/* Called first for every exception. Returns true if it dealt with it (and
- * then it may never return at all, e.g. to end a test case).
- */
-typedef bool (*exception_hook_fn)(struct int_frame *frame);
-void exception_set_hook(exception_hook_fn hook);
 
 /* The C handler for vectors 0-31 (from interrupt_dispatch). */
 void exception_handle(struct int_frame *frame);

@@ -375,5 +375,8 @@ KTEST(exception_decode, names)
 	EXPECT_STREQ("general protection fault",
 		     exception_name(EXC_GENERAL_PROTECTION));
 	EXPECT_STREQ("double fault", exception_name(EXC_DOUBLE_FAULT));
-	EXPECT_STREQ("reserved", exception_name(EXC_COUNT));
+	EXPECT_STREQ("reserved", exception_name(15));
+	EXPECT_STREQ("interrupt", exception_name(EXC_COUNT));
+	EXPECT_STREQ("interrupt", exception_name(255));
+	EXPECT_STREQ("unknown", exception_name(256));
 }

@@ -4,7 +4,7 @@
 #include "arch/x86_64/paging.h"
 
 #include "arch/x86_64/cpu.h"
-#include "kernel.h"
+#include "init.h"
 
 #define LEVELS          4
 #define INDEX_BITS      9
@@ -56,6 +56,8 @@ static uint64_t leaf_flags(uint64_t flags)
  * table is missing (and alloc is NULL or fails) or a huge page is in the way.
  * New tables are present and writable; the leaf decides the rest.
  */
+static uint64_t tables_created;
+
 static uint64_t *walk(uint64_t virt, paging_frame_alloc_fn alloc, int *err)
 {
 	uint64_t *table = table_at(read_cr3());
@@ -71,6 +73,7 @@ static uint64_t *walk(uint64_t virt, paging_frame_alloc_fn alloc, int *err)
 				return NULL;
 			}
 			*e = frame | PTE_PRESENT | PTE_WRITABLE;
+			tables_created++;
 		} else if (*e & PTE_HUGE) {
 			*err = PAGING_HUGE_PAGE;
 			return NULL;
@@ -184,4 +187,9 @@ int paging_protect(uint64_t virt, uint64_t flags)
 	*e = (*e & PTE_ADDR_MASK) | leaf_flags(flags);
 	invlpg(virt);
 	return PAGING_OK;
+}
+
+uint64_t paging_tables_created(void)
+{
+	return tables_created;
 }

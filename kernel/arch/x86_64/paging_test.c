@@ -7,7 +7,7 @@
 #include "arch/x86_64/exception.h"
 #include "arch/x86_64/paging.h"
 #include "drivers/vga.h"
-#include "kernel.h"
+#include "init.h"
 #include "ktest.h"
 #include "lib/string.h"
 #include "mm/frame.h"

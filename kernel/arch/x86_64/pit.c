@@ -6,12 +6,15 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/pic.h"
 #include "panic.h"
+#include "test_hooks.h"
 
 #define PIT_CH0        0x40
 #define PIT_CMD        0x43
 #define PIT_CH2        0x42
 #define PIT_CMD_CH0_LOHI_RATE 0x34   /* channel 0, lo/hi byte, mode 2 */
 #define PIT_CMD_CH2_LOHI_ONESHOT 0xb0 /* channel 2, lo/hi byte, mode 0 */
+#define PIT_CMD_READBACK_CH0_STATUS 0xe2 /* read-back: status only, channel 0 */
+#define PIT_STATUS_MODE_ACCESS 0x3e  /* status bits: access mode, mode */
 #define PORT_B         0x61          /* system control port B (8255 PPI) */
 #define PORT_B_GATE2   0x01          /* channel 2 gate: count while high */
 #define PORT_B_SPEAKER 0x02          /* channel 2 output to the speaker */
@@ -25,7 +28,6 @@
 static volatile uint64_t ticks;
 static unsigned divisor;
 static unsigned hz;
-static tick_hook_fn tick_hook;
 /* Written with interrupts off, read only by on_tick: no torn reads. */
 static tick_hook_fn extra_hooks[PIT_MAX_TICK_HOOKS];
 
@@ -35,8 +37,8 @@ static void on_tick(struct int_frame *frame)
 	for (int i = 0; i < PIT_MAX_TICK_HOOKS; i++)
 		if (extra_hooks[i])
 			extra_hooks[i](frame);
-	if (tick_hook)
-		tick_hook(frame);
+	if (test_hooks && test_hooks->tick)
+		test_hooks->tick(frame);
 }
 
 void pit_init(unsigned rate)
@@ -131,14 +133,6 @@ bool pit_oneshot_done(void)
 	return inb(PORT_B) & PORT_B_OUT2;
 }
 
-tick_hook_fn pit_set_tick_hook(tick_hook_fn hook)
-{
-	tick_hook_fn old = tick_hook;
-
-	tick_hook = hook;
-	return old;
-}
-
 /* Index of hook in extra_hooks, or -1. */
 static int find_hook(tick_hook_fn hook)
 {
@@ -170,5 +164,30 @@ void pit_remove_tick_hook(tick_hook_fn hook)
 			extra_hooks[i] = extra_hooks[i + 1];
 		extra_hooks[PIT_MAX_TICK_HOOKS - 1] = NULL;
 	}
+	irq_restore(flags);
+}
+
+uint8_t pit_mode_status(void)
+{
+	uint64_t flags = irq_save();
+	uint8_t status;
+
+	outb(PIT_CMD, PIT_CMD_READBACK_CH0_STATUS);
+	status = inb(PIT_CH0) & PIT_STATUS_MODE_ACCESS;
+	irq_restore(flags);
+	return status;
+}
+
+uint8_t pit_expected_mode_status(void)
+{
+	return PIT_CMD_CH0_LOHI_RATE & PIT_STATUS_MODE_ACCESS;
+}
+
+void pit_tick_hooks(tick_hook_fn out[PIT_MAX_TICK_HOOKS])
+{
+	uint64_t flags = irq_save();
+
+	for (int i = 0; i < PIT_MAX_TICK_HOOKS; i++)
+		out[i] = extra_hooks[i];
 	irq_restore(flags);
 }

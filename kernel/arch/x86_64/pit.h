@@ -43,17 +43,11 @@ void pit_sleep_ms(uint64_t ms);
 uint64_t pit_oneshot_start(unsigned us);
 bool pit_oneshot_done(void);
 
-/* Called on every tick, in interrupt context, after the count advanced.
- * Returns the hook it replaces, so a caller can chain to it and put it back.
- * This one hook runs last: it may leave the interrupt without returning (the
- * ktest runner's case timeout does).
+/* Hooks called on every tick, in interrupt context, after the count
+ * advanced, in the order added; then a test runner's tick hook, last
+ * (test_hooks.h). They must return.
  */
 typedef void (*tick_hook_fn)(struct int_frame *frame);
-tick_hook_fn pit_set_tick_hook(tick_hook_fn hook);
-
-/* Hooks that live alongside the one above (timers, tests), called on every
- * tick in the order added, before it. They must return.
- */
 #define PIT_MAX_TICK_HOOKS 4
 
 /* Add hook; returns 0, or -1 when it is already there or the table is full.
@@ -65,5 +59,14 @@ int pit_add_tick_hook(tick_hook_fn hook);
  * Not in interrupt context.
  */
 void pit_remove_tick_hook(tick_hook_fn hook);
+
+/* The hooks added and not removed, in order, NULL after the last. */
+void pit_tick_hooks(tick_hook_fn out[PIT_MAX_TICK_HOOKS]);
+
+/* Channel 0's mode and access bits from the 8254 read-back status, and what
+ * pit_init() programs them to: a test runner checks that nothing else
+ * reprogrammed the timer. Safe in any context. */
+uint8_t pit_mode_status(void);
+uint8_t pit_expected_mode_status(void);
 
 #endif
