@@ -1,20 +1,22 @@
-/* ktest backend interface: what the portable runner (core.c) needs from the
- * place it runs in. kernel.c implements it inside a test image; host.c
- * implements it for native executables. Private to ktest/.
+/* ktest backend interface: what the portable runner (ktest/core/) needs from
+ * the place it runs in, and what it offers back. ktest/kernel/ implements it
+ * inside a test image, ktest/host/ for native executables. Private to ktest.
  *
- * How a case runs: core calls ktest_backend_run() once per case (and per
- * parameter); the body it passes runs case_init, the case and case_exit, each
- * inside ktest_backend_try(), so that an ASSERT (ktest_backend_abort()) ends
- * only the stage it happened in and case_exit still runs.
+ * How a case runs: the core calls ktest_backend_run() once per case (and per
+ * parameter); the body it passes runs case_init, the case, case_exit and the
+ * check of what the case left behind, each inside ktest_backend_try(), so
+ * that an ASSERT (ktest_backend_abort()) ends only the stage it happened in.
  */
 #ifndef KTEST_BACKEND_H
 #define KTEST_BACKEND_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ktest.h"
+#include "ktest_protocol.h"
 
 /* How a case body ended, as seen by the backend. */
 enum ktest_end {
@@ -35,33 +37,41 @@ struct ktest_end_info {
 	char reason[160];     /* one line: panic message, exception name, ... */
 };
 
-/* Write raw bytes to the test output (COM1 or stdout). core passes one whole
- * line ending in '\n' per call; keep it whole (no interleaving mid-line). */
+/* ------------------------------------------------------------------------ */
+/* Implemented by each backend. */
+
+/* Write bytes to the test output (COM1 or stdout) as they are. Only the
+ * core's output module (ktest/core/out.c) calls it, inside
+ * ktest_backend_lock(). */
 void ktest_backend_write(const char *s, size_t n);
 
-/* Format into buf like vsnprintf; returns the would-be length. core uses it
- * only for the printf-style messages of the test API (KTEST_SKIP, *_MSG,
- * ktest_log, KTEST_FAIL); it formats numbers itself. */
+/* Make the output module's work atomic against kernel text printed from
+ * an interrupt: returns what ktest_backend_unlock() restores. */
+uint64_t ktest_backend_lock(void);
+void ktest_backend_unlock(uint64_t saved);
+
+/* Format into buf like vsnprintf; returns the would-be length. */
 int ktest_backend_vformat(char *buf, size_t len, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
 /* Monotonic time in microseconds. */
 uint64_t ktest_backend_now_us(void);
 
-/* The command line words (see docs/protocol.md); never NULL; must stay valid
- * until ktest_main() returns. */
+/* The command line words (docs/protocol.md); never NULL; valid until
+ * ktest_main() returns. */
 const char *ktest_backend_cmdline(void);
+
+/* Name of x86 exception @vector ("page fault"); "interrupt" for 32..255. */
+const char *ktest_backend_vector_name(int vector);
 
 /*
  * Run body(t, end) isolated from the runner, with a budget of timeout_ms.
  * body fills *end itself (how the case body ended) and returns normally.
- * When the backend has to cut body short — a fault, panic or stack overflow
+ * When the backend has to cut body short (a fault, panic or stack overflow
  * it cannot resume from inside a ktest_backend_try(), or a run past the
- * budget — it fills *end itself (how, vector, a one-line reason) and returns.
+ * budget) it fills *end itself (how, vector, a one-line reason) and returns.
  * body may be given a copy of *t and *end (the host runs it in a child
- * process, on shared memory); the backend copies both back before returning.
- * Reports for faults are printed by the backend as `#` lines through
- * ktest_log().
+ * process); the backend copies both back before returning.
  */
 void ktest_backend_run(struct ktest *t,
 		       void (*body)(struct ktest *t, struct ktest_end_info *end),
@@ -70,32 +80,59 @@ void ktest_backend_run(struct ktest *t,
 /*
  * Inside ktest_backend_run()'s body: call fn(t) and come back here when it
  * returns (KTEST_END_RETURNED) or calls ktest_backend_abort()
- * (KTEST_END_ABORTED). A backend that can recover from a fault, a panic or a
- * timeout in fn does so here, fills *end and returns its kind; the kernel
- * should, so that case_exit runs after an expected fault. Whatever it
- * returns is also stored in end->how (end->reason is "" for RETURNED and
- * ABORTED). Tries nest; ktest_backend_abort() ends the innermost one.
+ * (KTEST_END_ABORTED). A backend that can recover from a fault, a panic or
+ * a timeout in fn does so here, fills *end and returns its kind. Whatever
+ * it returns is also stored in end->how. Tries nest; ktest_backend_abort()
+ * ends the innermost one.
  */
 enum ktest_end ktest_backend_try(struct ktest *t, void (*fn)(struct ktest *t),
 				 struct ktest_end_info *end);
 
-/* Leave fn of the innermost ktest_backend_try() now (called by core for
- * ASSERT failures, KTEST_FAIL and skips). */
+/* Run a suite's init or exit fixture in the runner (not in a case's
+ * isolation: what it sets up must last for the suite's cases), catching the
+ * faults, panics, ASSERTs and overruns the backend can. Returns how it
+ * ended, also in *end. */
+enum ktest_end ktest_backend_fixture(void (*fn)(struct ktest *t),
+				     unsigned timeout_ms,
+				     struct ktest_end_info *end);
+
+/* Leave fn of the innermost ktest_backend_try() now (ASSERT failures,
+ * KTEST_FAIL and skips). */
 __attribute__((noreturn)) void ktest_backend_abort(void);
 
-/* End the run: status 0 all passed or skipped, 1 a failure, 2 an error. */
+/* Before a case's case_init (in the runner): remember the state a case can
+ * change and must give back. */
+void ktest_backend_case_start(const struct ktest *t);
+
+/* After its case_exit, inside a ktest_backend_try() of the case: report
+ * through ktest_leftover() everything the case left changed, and restore
+ * what can be restored. Returns false when the machine is no longer fit to
+ * run another case (then the run stops and asks for a restart). */
+bool ktest_backend_case_check(struct ktest *t);
+
+/* End the run with a KTEST_STATUS_* value. */
 __attribute__((noreturn)) void ktest_backend_exit(int status);
 
-/* Runs the selected cases; returns the exit status for ktest_backend_exit. */
+/* ------------------------------------------------------------------------ */
+/* Implemented by the core for the backends. */
+
+/* The KTAP version line, once, as the first output of the run. */
+void ktest_start_output(void);
+
+/* Runs the selected cases; returns a KTEST_STATUS_* value. */
 int ktest_main(void);
 
-/* What a line printed by someone else (a kernel log message) must start
- * with to be a KTAP diagnostic where the output stands: "# " at the top
- * level, "    # " inside a suite's subtest. Implemented by core. */
-const char *ktest_diag_prefix(void);
+/* Text printed by anything but ktest (kernel messages, a case's kprintf, a
+ * host case's stdout): goes out as "# | " diagnostics of the case running,
+ * escaped, whatever bytes it holds (docs/protocol.md, "Output"). */
+void ktest_text(const char *s, size_t n);
 
-/* Name of x86 exception @vector ("page fault"); "interrupt" for 32..255,
- * "unknown" otherwise. Implemented by core for the backends' reports. */
-const char *ktest_vector_name(int vector);
+/* A "# ktest: ..." line from the runner (the backend's own news). */
+void ktest_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* In ktest_backend_case_check(): the case left something changed. Prints
+ * it as the case's diagnostic and fails the case. */
+void ktest_leftover(struct ktest *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif /* KTEST_BACKEND_H */

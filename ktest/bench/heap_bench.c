@@ -7,6 +7,7 @@
 #include "console.h"
 #include "ktest.h"
 #include "mm/alloc/alloc_bench.h"
+#include "mm/alloc/alloc.h"
 #include "mm/heap.h"
 
 #define ARENA_SIZE  0x400000      /* 4 MiB, the same as the host run */

@@ -1,6 +1,9 @@
 /* ktest host backend: runs the cases of a native test executable (POSIX,
  * Linux-tested), one forked child per case, and prints KTAP on stdout with
- * write(2). Implements ktest_backend.h; signals stand in for CPU exceptions.
+ * write(2). What a case writes to its stdout and stderr (printf, a
+ * sanitizer's report) is collected and printed as the case's text, through
+ * the core's line discipline. Implements ktest/backend.h; signals stand in
+ * for CPU exceptions.
  */
 #define _DEFAULT_SOURCE
 
@@ -19,14 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ktest_backend.h"
+#include "arch/x86_64/exception.h"
+#include "backend.h"
 
 #define ALTSTACK_SIZE   (64 * 1024)  /* room for the fault handler after a
 				      * stack overflow, ASan frames included */
 #define HUP_POLL_MS     1            /* wait step once the child closed its
 				      * end of the pipe but is not reaped */
 #define MSG_LEN         160
-#define STATUS_ERROR    2            /* ktest_backend_exit(): an error */
+#define TEXT_KEPT       65536        /* bytes of a case's own output shown */
 
 /* x86 vectors a host signal stands for; an approximation, said so in the
  * reason of every such end. */
@@ -56,6 +60,14 @@ static struct shared *shared;
 static struct try_frame *try_top;
 static bool in_child;
 static char *cmdline;
+static int out_fd = STDOUT_FILENO;  /* the KTAP output, whatever the case does */
+
+/* What the running case printed: kept, then shown after it ends. */
+static struct {
+	char buf[TEXT_KEPT];
+	size_t len;
+	size_t dropped;
+} text;
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
 
@@ -64,10 +76,10 @@ __attribute__((noreturn)) static void host_fatal(const char *what)
 {
 	int err = errno;
 
-	ktest_log("host: %s: %s", what, strerror(err));
+	ktest_say("%s: host: %s: %s", KTEST_SAY_ERROR, what, strerror(err));
 	if (in_child)
-		_exit(STATUS_ERROR);
-	ktest_backend_exit(STATUS_ERROR);
+		_exit(KTEST_STATUS_ERROR);
+	ktest_backend_exit(KTEST_STATUS_ERROR);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -76,7 +88,7 @@ __attribute__((noreturn)) static void host_fatal(const char *what)
 void ktest_backend_write(const char *s, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(STDOUT_FILENO, s, n);
+		ssize_t w = write(out_fd, s, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -85,6 +97,21 @@ void ktest_backend_write(const char *s, size_t n)
 		s += w;
 		n -= (size_t)w;
 	}
+}
+
+uint64_t ktest_backend_lock(void)
+{
+	return 0;               /* one thread writes the output */
+}
+
+void ktest_backend_unlock(uint64_t saved)
+{
+	(void)saved;
+}
+
+const char *ktest_backend_vector_name(int vector)
+{
+	return exception_name((unsigned)vector);
 }
 
 int ktest_backend_vformat(char *buf, size_t len, const char *fmt, va_list ap)
@@ -143,8 +170,9 @@ __attribute__((noreturn)) static void leave_try(enum ktest_end how,
 	if (f)
 		siglongjmp(f->env, 1);
 	if (!in_child) {
-		ktest_log("host: a case ended outside ktest_backend_run()");
-		ktest_backend_exit(STATUS_ERROR);
+		ktest_say("%s: host: a case ended outside ktest_backend_run()",
+			  KTEST_SAY_ERROR);
+		ktest_backend_exit(KTEST_STATUS_ERROR);
 	}
 	shared->done = 1;
 	_exit(0);
@@ -175,9 +203,10 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	if (snprintf(reason, sizeof reason, "%s (%s:%d)", msg, file, line) < 0)
 		reason[0] = '\0';
-	ktest_log("panic: %s", reason);
-	if (!in_child)
-		ktest_backend_exit(STATUS_ERROR);
+	if (!in_child && !try_top) {
+		ktest_say("%s: panic outside any case: %s", KTEST_SAY_ERROR, reason);
+		ktest_backend_exit(KTEST_STATUS_ERROR);
+	}
 	leave_try(KTEST_END_PANIC, reason);
 }
 
@@ -210,10 +239,16 @@ static void install_fault_handlers(void)
 			host_fatal("sigaction");
 }
 
+/* In the child: the case's stdout and stderr go to the pipe the runner
+ * reads; ktest's own lines keep going to out_fd. */
 __attribute__((noreturn)) static void run_child(
-	void (*body)(struct ktest *t, struct ktest_end_info *end))
+	void (*body)(struct ktest *t, struct ktest_end_info *end), int text_fd)
 {
 	in_child = true;
+	if (dup2(text_fd, STDOUT_FILENO) < 0 || dup2(text_fd, STDERR_FILENO) < 0)
+		host_fatal("dup2");
+	close(text_fd);
+	setvbuf(stdout, NULL, _IONBF, 0);
 	install_fault_handlers();
 	body(&shared->t, &shared->end);
 	shared->done = 1;
@@ -222,36 +257,74 @@ __attribute__((noreturn)) static void run_child(
 }
 
 /* ------------------------------------------------------------------------ */
-/* In the runner: wait for the child, name how it died. */
+/* In the runner: collect what the child prints, wait for it, name how it
+ * died. */
 
-/* Wait for pid until timeout_ms have passed, then kill it. The child holds
- * the write end of a pipe: its exit wakes poll() without any polling. */
+/* Read what the child printed; false at the end of its output. */
+static bool collect_text(int fd)
+{
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof chunk);
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	for (ssize_t i = 0; i < n; i++) {
+		if (text.len < sizeof text.buf)
+			text.buf[text.len++] = chunk[i];
+		else
+			text.dropped++;
+	}
+	return n > 0;
+}
+
+/* Show the case's own output as its text, then forget it. */
+static void show_text(void)
+{
+	char note[80];
+
+	if (text.len)
+		ktest_text(text.buf, text.len);
+	if (text.len && text.buf[text.len - 1] != '\n')
+		ktest_text("\n", 1);
+	if (text.dropped) {
+		snprintf(note, sizeof note, "(%zu more bytes of output not shown)\n",
+			 text.dropped);
+		ktest_text(note, strlen(note));
+	}
+	text.len = text.dropped = 0;
+}
+
+/* Wait for pid until timeout_ms have passed, then kill it, collecting its
+ * output from fd, whose end closes when the child exits. */
 static int wait_child(pid_t pid, int fd, unsigned timeout_ms, bool *timed_out)
 {
 	uint64_t deadline = ktest_backend_now_us() + (uint64_t)timeout_ms * 1000;
-	bool hup = false;
+	bool open = true;
 	int status = 0;
 
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		uint64_t now = ktest_backend_now_us();
-		struct pollfd p = { .fd = hup ? -1 : fd, .events = POLLIN };
+		struct pollfd p = { .fd = open ? fd : -1, .events = POLLIN };
 		uint64_t left_ms = now < deadline ? (deadline - now + 999) / 1000 : 0;
 
 		if (r == pid)
-			return status;
+			break;
 		if (r < 0 && errno != EINTR)
 			host_fatal("waitpid");
-		if (left_ms == 0)
+		if (left_ms == 0) {
+			*timed_out = true;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0)
+				if (errno != EINTR)
+					host_fatal("waitpid");
 			break;
-		if (poll(&p, 1, hup ? HUP_POLL_MS : (int)left_ms) > 0)
-			hup = true;
+		}
+		if (poll(&p, 1, open ? (int)left_ms : HUP_POLL_MS) > 0)
+			open = collect_text(fd);
 	}
-	*timed_out = true;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			host_fatal("waitpid");
+	while (open && collect_text(fd))
+		;                       /* what it wrote just before it ended */
 	return status;
 }
 
@@ -331,20 +404,20 @@ void ktest_backend_run(struct ktest *t,
 	shared->addr = NULL;
 	if (pipe(fds) != 0)
 		host_fatal("pipe");
-	/* A program the case execs must not hold the pipe open after it. */
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	fflush(NULL);                   /* or the child would print it again */
 	pid = fork();
 	if (pid < 0)
 		host_fatal("fork");
 	if (pid == 0) {
 		close(fds[0]);
-		run_child(body);
+		run_child(body, fds[1]);
 	}
 	close(fds[1]);
 	status = wait_child(pid, fds[0], timeout_ms, &timed_out);
 	close(fds[0]);
+	show_text();
 	*t = shared->t;
 	*end = shared->end;
 	if (shared->done)
@@ -357,6 +430,30 @@ void ktest_backend_run(struct ktest *t,
 		return;
 	}
 	describe_death(status, end);
+}
+
+/* A suite fixture runs in the runner itself, so that what it sets up lasts
+ * for the suite's cases (each a child forked from the runner). */
+enum ktest_end ktest_backend_fixture(void (*fn)(struct ktest *t),
+				     unsigned timeout_ms,
+				     struct ktest_end_info *end)
+{
+	struct ktest t = { .tcase = NULL };
+
+	(void)timeout_ms;
+	return ktest_backend_try(&t, fn, end);
+}
+
+/* A case's process ends with it: nothing it changed outlives it. */
+void ktest_backend_case_start(const struct ktest *t)
+{
+	(void)t;
+}
+
+bool ktest_backend_case_check(struct ktest *t)
+{
+	(void)t;
+	return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -403,12 +500,14 @@ int main(int argc, char **argv)
 		}
 	}
 	cmdline = join_args(argc, argv);
+	out_fd = dup(STDOUT_FILENO);
 	shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!cmdline || shared == MAP_FAILED) {
+	if (!cmdline || shared == MAP_FAILED || out_fd < 0) {
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
 		return 2;
 	}
+	ktest_start_output();
 	status = ktest_main();
 	munmap(shared, sizeof *shared);
 	free(cmdline);

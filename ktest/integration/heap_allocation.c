@@ -2,6 +2,7 @@
  * tests/heap_allocation.rs), on whichever allocator the build picked.
  */
 #include "ktest.h"
+#include "mm/alloc/alloc.h"
 #include "mm/heap.h"
 
 /* blog_os loops HEAP_SIZE times; our first mapping is the same idea. */

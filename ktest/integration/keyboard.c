@@ -43,7 +43,7 @@ KTEST(keyboard_input, typed_keys_arrive_in_order, KTEST_SLOW)
 
 	while (keyboard_poll(&ev))
 		;   /* nothing typed yet should count */
-	kprintf("ktest: waiting for input\n");
+	ktest_ask_for_input();
 	while (n < EXPECTED_COUNT && keyboard_wait(&ev, WAIT_MS)) {
 		if (!ev.pressed)
 			continue;

@@ -41,7 +41,7 @@ KTEST(keyboard_echo, typed_keys_reach_the_keyboard_task)
 {
 	executor_init(&ex, &executor_kernel_ops);
 	ASSERT_NE(0u, keyboard_task_spawn(&ex, record, NULL));
-	kprintf("ktest: waiting for input\n");
+	ktest_ask_for_input();
 	executor_run(&ex);
 	EXPECT_STREQ("Hi! a\n", typed);
 }

@@ -1,37 +1,27 @@
-/* ktest kernel backend: runs each case body on its own stack (with an
- * unmapped guard page), catches CPU exceptions, panics and timeouts that
+/* ktest kernel backend: runs each case body on a stack of its own, far from
+ * everything else, catches the CPU exceptions, panics and overruns that
  * happen inside it, and ends the run through QEMU's isa-debug-exit device.
- * Implements ktest_backend.h; the contract with the harness is docs/protocol.md.
+ * Implements ktest/backend.h; installs the kernel's test hooks
+ * (test_hooks.h). The contract with the harness is docs/protocol.md.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exception.h"
-#include "arch/x86_64/paging.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/tsc.h"
+#include "backend.h"
 #include "console.h"
-#include "kernel.h"
-#include "ktest_backend.h"
-#include "ktest_kernel.h"
+#include "drivers/serial.h"
+#include "init.h"
+#include "kernel_backend.h"
 #include "lib/printf.h"
-#include "lib/string.h"
 #include "panic.h"
+#include "test_hooks.h"
 
-#define DEBUG_EXIT_PORT   0xf4    /* isa-debug-exit iobase */
-#define EXIT_PASS         0x10    /* QEMU exits with 33 */
-#define EXIT_FAIL         0x11    /* QEMU exits with 35 */
-#define EXIT_ERROR        0x12    /* QEMU exits with 37 */
-
-#define CASE_PAGE_SIZE    4096
-#define CASE_STACK_SIZE   (16 * CASE_PAGE_SIZE)
 #define TRY_DEPTH         8       /* nested ktest_backend_try() calls */
 #define TRY_STACK_GAP     128     /* below the caller's frame, 16-aligned */
-
-/* One guard page, then the stack every case body runs on. */
-static uint8_t case_stack[CASE_PAGE_SIZE + CASE_STACK_SIZE]
-	__attribute__((aligned(CASE_PAGE_SIZE)));
 
 /* A place to come back to: the runner (level 0) or a ktest_backend_try(). */
 struct resume_point {
@@ -40,7 +30,7 @@ struct resume_point {
 };
 
 static struct {
-	volatile bool active;            /* a case body is on case_stack */
+	volatile bool active;            /* a case body is on the case stack */
 	uint64_t deadline_tick;          /* pit_ticks() after which it times out */
 	uint64_t budget_ticks;
 	struct ktest *t;
@@ -48,29 +38,17 @@ static struct {
 	int depth;                       /* points[depth] is the innermost */
 } cur;
 
+static serial_write_fn serial_out;       /* COM1, claimed at console_ready */
+static uint64_t case_stack_top;
+
 /* context.asm: run fn(arg) on stack_top, saving the caller's callee-saved
- * registers and RFLAGS; ktest_resume() returns from it from anywhere.
- */
+ * registers and RFLAGS; ktest_resume() returns from it from anywhere. */
 void ktest_switch(uint64_t *save_rsp, uint64_t stack_top,
 		  void (*fn)(void *), void *arg);
 __attribute__((noreturn)) void ktest_resume(uint64_t rsp);
 
-static bool guard_ready;
-
-static void setup_guard(void)
-{
-	if (guard_ready)
-		return;
-	if (paging_unmap((uint64_t)case_stack) != PAGING_OK)
-		panic("ktest: cannot unmap the case stack guard page");
-	guard_ready = true;
-}
-
-/* Kernel messages are KTAP diagnostics, indented like the lines around them. */
-const char *console_serial_prefix(void)
-{
-	return ktest_diag_prefix();
-}
+/* ------------------------------------------------------------------------ */
+/* Leaving a case from wherever it is. */
 
 /* Go back to the innermost resume point with its end info filled. */
 __attribute__((noreturn)) static void resume_innermost(enum ktest_end how)
@@ -84,8 +62,7 @@ __attribute__((noreturn)) static void resume_innermost(enum ktest_end how)
 	ktest_resume(p->rsp);
 }
 
-static void set_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
+__attribute__((format(printf, 1, 2)))
 static void set_reason(const char *fmt, ...)
 {
 	struct ktest_end_info *end = cur.points[cur.depth].end;
@@ -96,13 +73,33 @@ static void set_reason(const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool in_guard_page(uint64_t addr)
+/* In the unmapped space below the case stack. */
+static bool in_stack_guard(uint64_t addr)
 {
-	return addr >= (uint64_t)case_stack &&
-	       addr < (uint64_t)case_stack + CASE_PAGE_SIZE;
+	return addr >= KTEST_STACK_REGION &&
+	       addr < KTEST_STACK_TOP - KTEST_STACK_SIZE;
 }
 
-/* Exception hook: a fault inside a case ends the stage it happened in. */
+static void exception_reason(const struct int_frame *f)
+{
+	if (f->vector == EXC_DOUBLE_FAULT && in_stack_guard(read_cr2()))
+		set_reason("stack overflow: the case stack's guard was hit at 0x%llx",
+			   (unsigned long long)read_cr2());
+	else if (f->vector == EXC_PAGE_FAULT && in_stack_guard(read_cr2()))
+		set_reason("stack overflow: a frame jumped to 0x%llx, below the case stack",
+			   (unsigned long long)read_cr2());
+	else if (f->vector == EXC_PAGE_FAULT)
+		set_reason("at 0x%llx, address 0x%llx, error code 0x%llx",
+			   (unsigned long long)f->rip,
+			   (unsigned long long)read_cr2(),
+			   (unsigned long long)f->error_code);
+	else
+		set_reason("at 0x%llx, error code 0x%llx",
+			   (unsigned long long)f->rip,
+			   (unsigned long long)f->error_code);
+}
+
+/* A fault inside a case ends the stage it happened in. */
 static bool on_exception(struct int_frame *f)
 {
 	bool expected;
@@ -114,18 +111,7 @@ static bool on_exception(struct int_frame *f)
 	if (f->vector == EXC_BREAKPOINT && !expected)
 		return false;   /* int3 in a case: report and continue */
 	cur.points[cur.depth].end->vector = (int)f->vector;
-	if (f->vector == EXC_DOUBLE_FAULT && in_guard_page(read_cr2()))
-		set_reason("stack overflow: the case stack's guard page was hit "
-			   "at 0x%llx", (unsigned long long)read_cr2());
-	else if (f->vector == EXC_PAGE_FAULT)
-		set_reason("at 0x%llx, address 0x%llx, error code 0x%llx",
-			   (unsigned long long)f->rip,
-			   (unsigned long long)read_cr2(),
-			   (unsigned long long)f->error_code);
-	else
-		set_reason("at 0x%llx, error code 0x%llx",
-			   (unsigned long long)f->rip,
-			   (unsigned long long)f->error_code);
+	exception_reason(f);
 	if (expected)
 		kprintf("%s (vector %llu), as expected: %s\n",
 			exception_name((unsigned)f->vector),
@@ -136,9 +122,8 @@ static bool on_exception(struct int_frame *f)
 	resume_innermost(KTEST_END_EXCEPTION);
 }
 
-/* Tick hook: a case past its deadline is stopped where it is; what is left
- * of it (case_exit) gets one more budget.
- */
+/* A case past its deadline is stopped where it is; what is left of it
+ * (case_exit, the check) gets one more budget. */
 static void on_tick(struct int_frame *f)
 {
 	if (!cur.active || pit_ticks() < cur.deadline_tick)
@@ -149,16 +134,20 @@ static void on_tick(struct int_frame *f)
 	resume_innermost(KTEST_END_TIMEOUT);
 }
 
-void panic_halt(const char *message)
+static void on_panic(const char *message)
 {
 	if (cur.active) {
 		cur.points[cur.depth].end->vector = KTEST_VECTOR_NONE;
 		set_reason("%s", message);
 		resume_innermost(KTEST_END_PANIC);
 	}
-	kprintf("ktest: kernel panic outside any test case; giving up\n");
-	ktest_backend_exit(2);
+	ktest_say("%s: kernel panic outside any case: %s", KTEST_SAY_ERROR,
+		  message);
+	ktest_backend_exit(KTEST_STATUS_ERROR);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Runs and tries. */
 
 struct run_call {
 	struct ktest *t;
@@ -183,7 +172,6 @@ void ktest_backend_run(struct ktest *t,
 {
 	struct run_call call = { t, end, body, NULL };
 
-	setup_guard();
 	cur.t = t;
 	cur.depth = 0;
 	cur.points[0].end = end;
@@ -191,18 +179,27 @@ void ktest_backend_run(struct ktest *t,
 	cur.deadline_tick = pit_ticks() + cur.budget_ticks;
 	irq_disable();
 	cur.active = true;
-	ktest_switch(&cur.points[0].rsp,
-		     (uint64_t)case_stack + sizeof(case_stack), run_body, &call);
+	ktest_switch(&cur.points[0].rsp, case_stack_top, run_body, &call);
 	irq_enable();
 }
+
+/* RFLAGS bits a case must give back as it found them (IF on, the others
+ * off), checked when it returns. */
+#define RFLAGS_KEPT (RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | \
+		     RFLAGS_NT | RFLAGS_IOPL)
+#define RFLAGS_CASE RFLAGS_IF
 
 static void try_body(void *arg)
 {
 	struct run_call *call = arg;
+	uint64_t flags;
 
 	irq_enable();
 	call->fn(call->t);
+	flags = read_rflags();
 	call->end->how = KTEST_END_RETURNED;
+	if ((flags & RFLAGS_KEPT) != RFLAGS_CASE)
+		ktest_backend_flags_changed(call->t, flags);
 	ktest_resume(cur.points[cur.depth].rsp);
 }
 
@@ -233,9 +230,46 @@ void ktest_backend_abort(void)
 	resume_innermost(KTEST_END_ABORTED);
 }
 
+/* A suite fixture runs isolated like a case, as a case that must return. */
+static const struct ktest_suite fixture_suite = { .name = "fixture" };
+static const struct ktest_case fixture_case = { .name = "fixture",
+						 .suite = &fixture_suite };
+static void (*fixture_fn)(struct ktest *t);
+
+static void fixture_body(struct ktest *t, struct ktest_end_info *end)
+{
+	ktest_backend_try(t, fixture_fn, end);
+}
+
+enum ktest_end ktest_backend_fixture(void (*fn)(struct ktest *t),
+				     unsigned timeout_ms,
+				     struct ktest_end_info *end)
+{
+	struct ktest t = { .tcase = &fixture_case };
+
+	fixture_fn = fn;
+	*end = (struct ktest_end_info){ .how = KTEST_END_RETURNED };
+	ktest_backend_run(&t, fixture_body, timeout_ms, end);
+	return end->how;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output, time, command line, exit. */
+
 void ktest_backend_write(const char *s, size_t n)
 {
-	console_write_serial(s, n);
+	if (serial_out)
+		serial_out(s, n);
+}
+
+uint64_t ktest_backend_lock(void)
+{
+	return irq_save();
+}
+
+void ktest_backend_unlock(uint64_t saved)
+{
+	irq_restore(saved);
 }
 
 int ktest_backend_vformat(char *buf, size_t len, const char *fmt, va_list ap)
@@ -253,30 +287,54 @@ const char *ktest_backend_cmdline(void)
 	return boot_info->cmdline;
 }
 
+const char *ktest_backend_vector_name(int vector)
+{
+	return exception_name((unsigned)vector);
+}
+
 void ktest_backend_exit(int status)
 {
-	static const uint32_t codes[] = { EXIT_PASS, EXIT_FAIL, EXIT_ERROR };
+	static const uint32_t codes[] = { KTEST_EXIT_PASS, KTEST_EXIT_FAIL,
+					  KTEST_EXIT_ERROR, KTEST_EXIT_RESTART };
 
 	irq_disable();
-	outl(DEBUG_EXIT_PORT, codes[status >= 0 && status <= 2 ? status : 2]);
+	if (status < 0 || status > KTEST_STATUS_RESTART)
+		status = KTEST_STATUS_ERROR;
+	outl(KTEST_EXIT_PORT, codes[status]);
 	/* Still here: no isa-debug-exit device (real hardware). */
-	kprintf("ktest: run finished with status %d; halting\n", status);
+	ktest_say("run finished with status %d; halting", status);
 	cpu_stop();
 }
 
-void ktest_kernel_init(void)
+/* ------------------------------------------------------------------------ */
+/* The hooks. */
+
+static void on_console_ready(void)
 {
-	setup_guard();
-	exception_set_hook(on_exception);
-	pit_set_tick_hook(on_tick);
+	serial_out = serial_claim_output();
+	ktest_start_output();
 }
 
-/* Weak so that the harness's deliberately broken images can replace the
- * whole runner (ktest/broken/).
- */
-__attribute__((weak)) void kernel_run(const struct boot_info *bi)
+static void on_serial_text(const char *s, size_t n)
+{
+	ktest_text(s, n);
+}
+
+__attribute__((noreturn)) static void on_run(const struct boot_info *bi)
 {
 	(void)bi;
-	ktest_kernel_init();
+	case_stack_top = ktest_case_stack_init();
+	ktest_isolation_init();
 	ktest_backend_exit(ktest_main());
 }
+
+static const struct test_hooks ktest_hooks = {
+	.console_ready = on_console_ready,
+	.serial_text = on_serial_text,
+	.exception = on_exception,
+	.tick = on_tick,
+	.panicked = on_panic,
+	.run = on_run,
+};
+
+TEST_HOOKS(ktest_hooks);

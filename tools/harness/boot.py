@@ -1,0 +1,215 @@
+"""One run of a test image in QEMU, or of a host test executable: start it,
+feed what it prints to the KTAP parser, stop it when a case goes past its
+time limit, and say how it ended."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from . import protocol as P
+from .config import UsageError
+from .ktap import Event, KtapParser, ProtocolError
+
+TAIL_LINES = 20           # output lines kept to show with an error
+GRACE_S = 5.0             # beyond twice a case's budget, before it is hung
+BOOT_LIMIT_S = 30.0       # from start to the end of the plan
+EXIT_GRACE_S = 5.0        # output closed: time left for the process to exit
+KEYS_POLL_S = 0.1         # how often the pump looks at the key sender
+
+
+@dataclass
+class BootOutcome:
+    """How one run ended."""
+
+    end: Optional[str] = None        # pass, fail, error, restart: what the status says
+    status: Optional[int] = None     # the exit status; None when it was killed
+    timed_out: bool = False
+    error: Optional[str] = None      # a protocol error, or the harness's trouble
+    partial: bool = False            # the output ended in the middle of a line
+    tail: deque = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+    stderr: deque = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+
+
+def time_limit(parser: KtapParser, unlimited: bool) -> Optional[float]:
+    """Seconds the run may go without a result now: twice the budget of
+    what runs (the kernel's own stop, then case_exit's), plus a grace."""
+    if unlimited:
+        return None
+    if parser.state in ('version', 'header'):
+        return BOOT_LIMIT_S
+    due = None if parser.in_fixture else parser.running_case()
+    return 2 * parser.budget_ms(due) / 1000 + GRACE_S
+
+
+def printable(raw: bytes) -> str:
+    """A raw line shown safely: bad bytes and control characters escaped."""
+    text = raw.decode('utf-8', 'backslashreplace')
+    return ''.join(ch if ' ' <= ch < '\x7f' else f'\\x{ord(ch):02x}' for ch in text)
+
+
+def decode_line(raw: bytes) -> str:
+    """One line as the protocol allows it: printable ASCII only."""
+    if raw.endswith(b'\r'):
+        raw = raw[:-1]
+    if any(b < 0x20 or b >= 0x7f for b in raw):
+        raise ProtocolError(f'garbage on the serial port: {raw[:60]!r}')
+    return raw.decode('ascii')
+
+
+class Streams:
+    """The process's stdout cut into lines, and its stderr kept, read with
+    select() in this thread."""
+
+    def __init__(self, proc: subprocess.Popen, outcome: BootOutcome) -> None:
+        self.out = proc.stdout.fileno()
+        self.err = proc.stderr.fileno()
+        self.open = {self.out, self.err}
+        self.buf = b''
+        self.err_buf = b''
+        self.outcome = outcome
+
+    def _read(self, fd: int) -> None:
+        """Take what fd has; close it at its end."""
+        data = os.read(fd, 65536)
+        if not data:
+            self.open.discard(fd)
+        elif fd == self.out:
+            self.buf += data
+        else:
+            self.err_buf += data
+            *lines, self.err_buf = self.err_buf.split(b'\n')
+            self.outcome.stderr.extend(printable(line) for line in lines)
+
+    def line(self, timeout: Optional[float]) -> tuple[str, bytes]:
+        """('line', bytes), ('long', bytes), ('eof', rest) or ('timeout', b'')."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            cut = self.buf.find(b'\n')
+            if cut >= 0:
+                raw, self.buf = self.buf[:cut], self.buf[cut + 1:]
+                return ('line', raw) if cut < P.LINE_MAX else ('long', raw)
+            if len(self.buf) >= P.LINE_MAX:
+                return 'long', self.buf
+            if self.out not in self.open:
+                return 'eof', self.buf
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                return 'timeout', b''
+            ready, _, _ = select.select(list(self.open), [], [], left)
+            for fd in ready:
+                self._read(fd)
+
+
+def start(cmd: list[str]) -> subprocess.Popen:
+    """Start a run in a session of its own: stdin is not the terminal."""
+    try:
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        raise UsageError(f'cannot start {cmd[0]}: {exc.strerror}') from None
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Make sure the run is gone, and whatever it started (a host test forks
+    a process per case)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()
+
+
+def wait_for_exit(proc: subprocess.Popen, outcome: BootOutcome) -> Optional[int]:
+    """The output closed: give the process a moment to exit."""
+    try:
+        return proc.wait(timeout=EXIT_GRACE_S)
+    except subprocess.TimeoutExpired:
+        outcome.error = 'the run closed its output but did not exit'
+        return None
+
+
+class Pump:
+    """Reads a run's lines into the parser until the output ends, a case
+    overruns its limit, the protocol breaks or the key sender fails."""
+
+    def __init__(self, parser: KtapParser, sink: Callable[[Event], None],
+                 keys: Optional[object], unlimited: bool) -> None:
+        self.parser = parser
+        self.sink = sink
+        self.keys = keys
+        self.unlimited = unlimited
+        self.deadline: Optional[float] = None
+
+    def restart_clock(self) -> None:
+        """A result came (or the run started): count the next limit from now."""
+        limit = time_limit(self.parser, self.unlimited)
+        self.deadline = None if limit is None else time.monotonic() + limit
+
+    def wait_time(self) -> Optional[float]:
+        """How long the next read may wait."""
+        left = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        if self.keys is not None:
+            left = KEYS_POLL_S if left is None else min(left, KEYS_POLL_S)
+        return left
+
+    def run(self, streams: Streams, outcome: BootOutcome) -> None:
+        """Pump until the run is over; fills outcome."""
+        self.restart_clock()
+        while True:
+            if self.keys is not None and self.keys.error:
+                outcome.error = self.keys.error
+                return
+            kind, raw = streams.line(self.wait_time())
+            if kind == 'timeout':
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    outcome.timed_out = True
+                    return
+                continue
+            if raw:
+                outcome.tail.append(printable(raw))
+            if kind == 'eof':
+                outcome.partial = bool(raw)
+                return
+            try:
+                self.feed(kind, raw)
+            except ProtocolError as exc:
+                outcome.error = f'protocol error: {exc}'
+                return
+
+    def feed(self, kind: str, raw: bytes) -> None:
+        """One line to the parser; act on its events."""
+        if kind == 'long':
+            raise ProtocolError(f'a line longer than {P.LINE_MAX} bytes')
+        for event in self.parser.feed(decode_line(raw)):
+            if event[0] in ('result', 'plan'):
+                self.restart_clock()
+            elif event[0] == 'input' and self.keys is not None:
+                self.keys.prompt()
+            self.sink(event)
+
+
+def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
+         ends: dict[int, str], keys: Optional[object] = None,
+         unlimited: bool = False) -> BootOutcome:
+    """Run cmd to its end, its output into parser and the events into sink;
+    ends maps exit statuses to pass, fail, error, restart."""
+    outcome = BootOutcome()
+    proc = start(cmd)
+    try:
+        Pump(parser, sink, keys, unlimited).run(Streams(proc, outcome), outcome)
+        if not (outcome.timed_out or outcome.error):
+            outcome.status = wait_for_exit(proc, outcome)
+            outcome.end = ends.get(outcome.status)
+    finally:
+        stop(proc)
+    return outcome

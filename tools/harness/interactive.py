@@ -1,0 +1,67 @@
+"""Run mode: boot a disk image for a person, the serial port (or the VGA
+screen) on this terminal."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from typing import Optional
+
+from .config import Config, UsageError
+from .qemu import PROG, check_image, find_qemu, gdb_hint, run_command
+
+EXIT_INTERRUPTED = 130
+
+
+def resolve_display(choice: str, env: dict[str, str]) -> str:
+    """Turn --display auto into window or none."""
+    if choice != 'auto':
+        return choice
+    return 'window' if env.get('DISPLAY') or env.get('WAYLAND_DISPLAY') else 'none'
+
+
+def display_hint(display: str) -> Optional[str]:
+    """The line telling how to get out of QEMU for a display kind."""
+    if display == 'none':
+        return (f'{PROG}: QEMU runs headless with the serial port on this terminal; '
+                'quit with Ctrl-A then X (Ctrl-A then C toggles the QEMU monitor)')
+    if display == 'curses':
+        return (f'{PROG}: QEMU draws the VGA text screen in this terminal; Esc then 3 '
+                'shows the serial port, Esc then 1 the screen; to quit press Esc '
+                'then 2 and type quit')
+    return None
+
+
+def wait(proc: subprocess.Popen) -> int:
+    """Wait for QEMU; on Ctrl-C give it two seconds, then kill it."""
+    try:
+        status = proc.wait()
+    except KeyboardInterrupt:
+        try:
+            proc.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return EXIT_INTERRUPTED
+    return status if status >= 0 else 128 - status
+
+
+def run_interactive(cfg: Config) -> int:
+    """Boot the image for a person; return QEMU's exit status."""
+    display = resolve_display(cfg.display, dict(os.environ))
+    cmd = run_command(cfg, display)
+    if cfg.dry_run:
+        print(shlex.join(cmd))
+        return 0
+    check_image(cfg.image)
+    cmd[0] = find_qemu(cfg.qemu)
+    for hint in (display_hint(display), gdb_hint(cfg) if cfg.gdb else None):
+        if hint:
+            print(hint, file=sys.stderr, flush=True)
+    try:
+        proc = subprocess.Popen(cmd)
+    except OSError as exc:
+        raise UsageError(f'cannot start {cfg.qemu}: {exc.strerror}') from None
+    return wait(proc)

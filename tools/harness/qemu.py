@@ -1,0 +1,140 @@
+"""QEMU command lines for both modes, and the checks before starting one."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from typing import Optional
+
+from . import protocol as P
+from .config import Config, UsageError
+
+PROG = 'run_qemu.py'
+DEBUG_EXIT_DEVICE = (f'isa-debug-exit,iobase={P.EXIT_PORT:#x},iosize=0x04')
+VIRTIO_MIN_DISK_BYTES = 16 * 63 * 512   # one cylinder: 16 heads of 63 sectors
+SECTOR = 512
+IMG_HEADER_MAGIC = b'KTIMAGE1'          # boot/image.h, sector 1
+IMG_HDR_CMDLINE = 64
+IMG_HDR_CMDLINE_MAX = 256
+
+
+def qemu_escape(value: str) -> str:
+    """Escape a value for QEMU's option parser, which splits on commas."""
+    return value.replace(',', ',,')
+
+
+def find_qemu(name: str) -> str:
+    """The path of the QEMU binary, or a UsageError saying how to get it."""
+    path = shutil.which(name)
+    if path is None:
+        raise UsageError(f'QEMU not found: {name!r}; install it with '
+                         "'sudo apt-get install qemu-system-x86' (Debian/Ubuntu package "
+                         'qemu-system-x86) or pass --qemu PATH')
+    return path
+
+
+def check_image(image: str) -> None:
+    """A UsageError when the image is not a readable file."""
+    if not os.path.isfile(image):
+        raise UsageError(f'image not found: {image}; build it first with '
+                         "'meson compile -C build'")
+    if not os.access(image, os.R_OK):
+        raise UsageError(f'image not readable: {image}')
+
+
+def builtin_cmdline(image: str) -> str:
+    """The command line words built into a disk image (mkimage --cmdline),
+    which the loader puts before the passed ones; '' for other files."""
+    try:
+        with open(image, 'rb') as f:
+            f.seek(SECTOR)
+            header = f.read(IMG_HDR_CMDLINE + IMG_HDR_CMDLINE_MAX)
+    except OSError:
+        return ''
+    if not header.startswith(IMG_HEADER_MAGIC):
+        return ''
+    raw = header[IMG_HDR_CMDLINE:].split(b'\0', 1)[0]
+    return raw.decode('ascii', 'replace')
+
+
+def virtio_disk(disk: str, image: str) -> bool:
+    """Whether a test boot puts the image on virtio-blk rather than IDE.
+
+    The loader reads the disk through the BIOS either way, but on virtio-blk
+    the firmware moves the sectors by DMA, where on IDE it makes one emulated
+    port access per 16-bit word. SeaBIOS only boots virtio disks of at least
+    one CHS cylinder, so smaller images (a bare boot sector) stay on IDE;
+    tools/mkimage.py pads ours to 1 MiB.
+    """
+    if disk != 'auto':
+        return disk == 'virtio'
+    try:
+        return os.path.getsize(image) >= VIRTIO_MIN_DISK_BYTES
+    except OSError:
+        return False
+
+
+def image_args(cfg: Config, virtio: bool = False) -> list[str]:
+    """Machine, memory and the image as a drive that is never written to."""
+    drive = f'format=raw,file={qemu_escape(cfg.image)},snapshot=on'
+    if virtio:
+        drive += ',if=virtio'
+    return ['-machine', cfg.machine, '-m', str(cfg.memory), '-drive', drive]
+
+
+def cmdline_args(cmdline: str) -> list[str]:
+    """The kernel command line as fw_cfg file opt/cmdline; nothing when empty."""
+    if not cmdline:
+        return []
+    return ['-fw_cfg', f'name=opt/cmdline,string={qemu_escape(cmdline)}']
+
+
+def gdb_args(cfg: Config) -> list[str]:
+    """Make QEMU wait for a debugger when --gdb was given."""
+    if cfg.gdb is None:
+        return []
+    return ['-S', '-gdb', f'tcp::{cfg.gdb}']
+
+
+def run_command(cfg: Config, display: str) -> list[str]:
+    """The QEMU command line of run mode (IDE, as plain QEMU attaches it)."""
+    cmd = [cfg.qemu] + image_args(cfg) + ['-device', DEBUG_EXIT_DEVICE]
+    if display == 'curses':
+        # The terminal belongs to curses: serial and monitor stay on QEMU's
+        # default virtual consoles (Esc 3 and Esc 2).
+        cmd += ['-display', 'curses']
+    else:
+        cmd += ['-serial', 'mon:stdio']
+        if display == 'none':
+            cmd += ['-display', 'none']
+    return cmd + cmdline_args(' '.join(cfg.cmdline)) + gdb_args(cfg) + list(cfg.qemu_args)
+
+
+def test_command(cfg: Config, words: list[str], qmp: Optional[str]) -> list[str]:
+    """The command of one test-mode run: a host executable with the words as
+    arguments, or QEMU with only what a test needs: COM1 on stdout, the exit
+    device, a VGA card for the VGA tests; -no-reboot turns a triple fault
+    into an exit."""
+    if cfg.exec:
+        return [os.path.abspath(cfg.image)] + words
+    cmd = [cfg.qemu, '-nodefaults', '-no-reboot', '-display', 'none', '-vga', 'std']
+    cmd += image_args(cfg, virtio_disk(cfg.disk, cfg.image))
+    cmd += ['-device', DEBUG_EXIT_DEVICE, '-serial', 'stdio']
+    cmd += cmdline_args(' '.join(words))
+    if qmp:
+        cmd += ['-qmp', f'unix:{qemu_escape(qmp)},server=on,wait=off']
+    return cmd + gdb_args(cfg) + list(cfg.qemu_args)
+
+
+def gdb_hint(cfg: Config) -> str:
+    """The line telling how to attach gdb to a paused QEMU."""
+    elf = cfg.elf
+    if elf is None:
+        stem = cfg.image[:-4] if cfg.image.endswith('.img') else cfg.image
+        elf = stem + '.elf'
+    command = f"gdb -ex 'target remote localhost:{cfg.gdb}' {shlex.quote(elf)}"
+    hint = f'{PROG}: QEMU waits for a debugger; attach with: {command}'
+    if not os.path.isfile(elf):
+        hint += f' (note: {elf} does not exist; pass the kernel ELF with --elf PATH)'
+    return hint

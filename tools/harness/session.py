@@ -1,0 +1,381 @@
+"""Test mode: run an image's cases over as many boots as it takes, so that
+every case gets its own verdict, and report them (docs/verdicts.md).
+
+A boot that ends in the middle of a case (it hung, reset, stopped the
+machine, or broke the output) costs that case its verdict, TIMEOUT or
+CRASHED, and the image boots again with ktest.start after it. A boot the
+image itself ends early (ktest's restart exit: a case broke the machine)
+is resumed the same way. Anything else that goes wrong is an error of the
+whole run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+import tempfile
+from typing import Optional
+
+from . import protocol as P
+from .boot import BootOutcome, boot, time_limit
+from .config import Config, UsageError
+from .ktap import KtapParser
+from .qemu import builtin_cmdline, check_image, find_qemu, gdb_hint, test_command
+from .report import make_reporter, Reporter, write_json
+from .verdict import (CRASHED, ERROR, FAILED, NOT_RUN, SKIP, TIMEOUT, CaseResult,
+                      RunResult, Verdict, plural)
+
+SUMMARY_RE = re.compile(r'([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped, '
+                        r'([0-9]+) timed out')
+EXIT_PASS, EXIT_ERROR = 0, 99
+
+
+class RunError(Exception):
+    """The run itself went wrong: no case can be blamed."""
+
+
+# ---------------------------------------------------------------------------
+# Kernel command lines
+
+def ktest_words(cfg: Config, start: int = 0, globs: Optional[tuple[str, ...]] = None,
+                listing: bool = False) -> list[str]:
+    """The words of one boot: the ktest.* options, then --cmdline's.
+    globs replaces --filter (a --fresh-boot boot of one case, which shuffles
+    and repeats in the harness instead)."""
+    single = globs is not None
+    globs = cfg.filter if globs is None else globs
+    words = [f'{P.OPT_FILTER}={",".join(globs)}'] if globs else []
+    if cfg.shuffle is not None and not single and (cfg.list or not listing):
+        words.append(f'{P.OPT_SHUFFLE}={cfg.shuffle}')
+    if cfg.repeat > 1 and not single and not listing:
+        words.append(f'{P.OPT_REPEAT}={cfg.repeat}')
+    if cfg.case_timeout:
+        words.append(f'{P.OPT_TIMEOUT}={cfg.case_timeout}')
+    if start:
+        words.append(f'{P.OPT_START}={start}')
+    if listing:
+        words.append(P.OPT_LIST)
+    return words + list(cfg.cmdline)
+
+
+def check_length(cfg: Config, words: list[str]) -> None:
+    """The whole command line must reach the image: it holds
+    P.CMDLINE_MAX bytes, the image's built-in words included."""
+    builtin = '' if cfg.exec else builtin_cmdline(cfg.image)
+    line = ' '.join(([builtin] if builtin else []) + words)
+    if len(line) > P.CMDLINE_MAX:
+        raise UsageError(f'the kernel command line would be {len(line)} bytes, more than '
+                         f'the {P.CMDLINE_MAX} an image takes: use fewer or shorter '
+                         '--filter globs or --cmdline words')
+
+
+def passed_options(words: list[str]) -> dict[str, str]:
+    """The ktest.* words passed, as the image should echo them."""
+    found = {}
+    for word in words:
+        key, _, value = word.partition('=')
+        if key.startswith('ktest.'):
+            found[key] = value
+    return found
+
+
+def name_glob(name: str) -> str:
+    """A filter glob selecting exactly name: a space or comma (which would
+    end the glob) becomes '?'."""
+    return re.sub(r'[\s,]', '?', name)
+
+
+# ---------------------------------------------------------------------------
+# Why a boot did not complete
+
+def position(parser: KtapParser) -> str:
+    """Where the image was when it stopped."""
+    if not parser.seen_output:
+        return 'before any output'
+    if parser.state in ('version', 'header'):
+        return 'before its test plan was complete'
+    if parser.in_fixture:
+        return 'in a suite fixture'
+    running = parser.running_case()
+    return f'while running case {running}' if running else 'after the last case'
+
+
+def status_problem(outcome: BootOutcome, where: str) -> str:
+    """What QEMU's (or the executable's) exit status says went wrong."""
+    status = outcome.status
+    if status == 0:
+        return (f'the machine reset {where} (triple fault?) instead of writing '
+                'an exit code')
+    if status is not None and status < 0:
+        return f'killed by signal {-status} {where}'
+    if outcome.end is not None:
+        return f'exit code "{outcome.end}" {where}, not written by ktest'
+    return f'exit status {status} {where}, which is not a ktest exit'
+
+
+def boot_problem(parser: KtapParser, outcome: BootOutcome, limit: Optional[float]) -> Optional[str]:
+    """Why a boot did not complete as ktest ends a run, or None if it did."""
+    where = position(parser)
+    if outcome.error:
+        return f'{outcome.error} ({where})'
+    if outcome.timed_out:
+        return f'no result for {limit:g} s {where}: hung (see --case-timeout)'
+    if outcome.partial:
+        return f'the output ended in the middle of a line {where}'
+    if outcome.end == 'restart' and parser.restart_at is not None:
+        return None
+    if outcome.end == 'error' and parser.errors:
+        return None
+    if outcome.end in ('pass', 'fail') and parser.complete:
+        return None
+    if outcome.end in ('pass', 'fail', 'error') and not parser.seen_output:
+        return f'no output, although it exited with "{outcome.end}"'
+    return status_problem(outcome, where)
+
+
+def consistency(parser: KtapParser, outcome: BootOutcome, start: int,
+                words: list[str]) -> Optional[str]:
+    """What a completed boot says that does not add up, or None."""
+    mine = parser.results[start:]
+    failed = sum(r.status in FAILED for r in mine)
+    echoed = parser.options or {}
+    for key, value in passed_options(words).items():
+        if echoed.get(key) != value:
+            return (f'the image read {key}={echoed.get(key, "(nothing)")}, the harness '
+                    f'passed {key}={value}')
+    if any(r.status != SKIP for r in parser.results[:start]):
+        return f'the image ran cases before {P.OPT_START}={start}'
+    if outcome.end == 'pass' and failed:
+        return f'exit code "pass" says every case passed, but {failed} failed'
+    if outcome.end == 'fail' and not failed and parser.complete:
+        return 'exit code "fail" says a case failed, but none did'
+    return summary_problem(parser)
+
+
+def summary_problem(parser: KtapParser) -> Optional[str]:
+    """The image's own count of its results against what it printed."""
+    counts = [SUMMARY_RE.fullmatch(text) for text in parser.said]
+    counts = [m for m in counts if m]
+    if not counts:
+        return None if not parser.complete or not parser.plan else 'no summary line'
+    said = tuple(int(n) for n in counts[-1].groups())
+    statuses = [r.status for r in parser.results]
+    seen = (statuses.count('PASS'), statuses.count('FAIL'), statuses.count(SKIP),
+            statuses.count(TIMEOUT))
+    if said != seen:
+        return f'the summary counts {said} but the results are {seen}'
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Boots
+
+class Session:
+    """One test-mode invocation: its boots, the results and the reporter."""
+
+    def __init__(self, cfg: Config, reporter: Reporter) -> None:
+        self.cfg = cfg
+        self.reporter = reporter
+        self.run = RunResult(filtered=bool(cfg.filter))
+        self.plan: Optional[list[str]] = None
+        self.specs = list(cfg.keys)       # --keys left to type, across boots
+
+    def boot(self, words: list[str], parser: KtapParser, start: int) -> BootOutcome:
+        """One boot with words; results from index start on are the run's."""
+        def sink(event: tuple[str, object]) -> None:
+            """Take this boot's new results; check its plan."""
+            if event[0] == 'plan':
+                self.take_plan(parser.plan)
+            elif event[0] == 'result' and len(parser.results) > start:
+                self.run.results.append(event[1])
+                self.reporter.result(event[1])
+
+        check_length(self.cfg, words)
+        self.run.boots += 1
+        with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
+            sender = self.key_sender(os.path.join(tmp, 'qmp.sock'))
+            cmd = test_command(self.cfg, words, sender.path if sender else None)
+            outcome = boot(cmd, parser, sink, P.EXEC_ENDS if self.cfg.exec else P.QEMU_ENDS,
+                           sender, unlimited=self.cfg.gdb is not None)
+            if sender:
+                sender.wait()
+                if sender.lost:
+                    outcome.stderr.append(f'(run_qemu.py: {sender.lost})')
+        return outcome
+
+    def key_sender(self, path: str) -> Optional[object]:
+        """A key sender on path when keys are to be typed."""
+        if not self.specs or self.cfg.exec:
+            return None
+        from .qmp import KeySender
+        return KeySender(path, self.specs)
+
+    def take_plan(self, plan: list[str]) -> None:
+        """The first boot's plan is the run's; every later one must match it."""
+        if self.plan is None:
+            self.plan = list(plan)
+            self.reporter.plan(len(plan))
+        elif plan != self.plan:
+            raise RunError(f'a boot planned {", ".join(plan) or "nothing"}, not the '
+                           f'{plural(len(self.plan), "case")} planned before')
+
+    def fail(self, reason: str, outcome: Optional[BootOutcome] = None) -> None:
+        """The run went wrong: the rest of the plan is NOT RUN."""
+        done = len(self.run.results)
+        for name in (self.plan or [])[done:]:
+            result = CaseResult(name, NOT_RUN, reason if name == self.plan[done] else '')
+            self.run.results.append(result)
+            self.reporter.result(result)
+        self.run.error = Verdict(ERROR, reason,
+                                 list(outcome.tail) if outcome else [],
+                                 list(outcome.stderr) if outcome else [])
+
+    def blame(self, parser: KtapParser, outcome: BootOutcome, problem: str) -> int:
+        """The due case ended the boot: it gets TIMEOUT or CRASHED."""
+        status = TIMEOUT if outcome.timed_out else CRASHED
+        result = CaseResult(parser.running_case(), status, problem, parser.pending,
+                            None)
+        self.run.results.append(result)
+        self.reporter.result(result)
+        return len(self.run.results)
+
+    def settle(self, parser: KtapParser, outcome: BootOutcome, start: int,
+               words: list[str]) -> Optional[int]:
+        """After a boot: where the next boot starts, or None when the run is
+        over (completed, or failed as a whole)."""
+        limit = time_limit(parser, False)
+        problem = boot_problem(parser, outcome, limit)
+        if problem is None:
+            problem = consistency(parser, outcome, start, words)
+            if problem is not None:
+                self.fail(problem, outcome)
+                return None
+            if outcome.end == 'restart':
+                return parser.restart_at
+            if outcome.end == 'error':
+                self.fail('; '.join(parser.errors), outcome)
+            return None
+        if (parser.running_case() is None or parser.in_fixture or
+                parser.state not in ('suites', 'subtest', 'suite_plan', 'cases')):
+            self.fail(problem, outcome)
+            return None
+        if len(parser.results) < start:
+            self.fail(f'{problem}, before ktest.start={start} was reached', outcome)
+            return None
+        return self.blame(parser, outcome, problem)
+
+    def run_selection(self, words_at: callable) -> None:
+        """Boot (again after each crash) until every planned case has a
+        verdict, the run fails, or --max-boots is reached."""
+        start, boots = 0, 0
+        while True:
+            parser = KtapParser()
+            boots += 1
+            words = words_at(start)
+            try:
+                outcome = self.boot(words, parser, start)
+                start = self.settle(parser, outcome, start, words)
+            except RunError as exc:
+                self.fail(str(exc))
+                return
+            if start is None or (self.plan is not None and start >= len(self.plan)):
+                return
+            if boots >= self.cfg.max_boots:
+                self.fail(f'gave up after {boots} boots (--max-boots)', outcome)
+                return
+
+
+# ---------------------------------------------------------------------------
+# The modes
+
+def list_cases(cfg: Config, session: Session) -> list[str]:
+    """Boot with ktest.list: the selected case names (RunError if it fails)."""
+    parser = KtapParser(list_mode=True)
+    words = ktest_words(cfg, listing=True)
+    outcome = session.boot(words, parser, 0)
+    problem = boot_problem(parser, outcome, time_limit(parser, False))
+    if problem is None and outcome.end != 'pass':
+        problem = f'listing the cases ended with "{outcome.end}": {"; ".join(parser.errors)}'
+    if problem:
+        raise RunError(f'could not list the cases: {problem}')
+    return parser.listed
+
+
+def fresh_boot(cfg: Config, session: Session) -> None:
+    """List the cases, then boot once per case (in the harness's own shuffled
+    and repeated order), each with a filter selecting only it."""
+    try:
+        names = list_cases(cfg, session)
+    except RunError as exc:
+        session.fail(str(exc))
+        return
+    if cfg.shuffle:
+        import random
+        random.Random(cfg.shuffle).shuffle(names)
+    names *= cfg.repeat
+    session.reporter.plan(len(names))
+    session.plan = names
+    for index, name in enumerate(names):
+        sub = Session(cfg, session.reporter)
+        sub.plan, sub.specs = [name], session.specs
+        sub.run_selection(lambda start, n=name: ktest_words(cfg, start, (name_glob(n),)))
+        session.run.results += sub.run.results
+        session.run.boots += sub.run.boots
+        if sub.run.error:
+            session.run.error = sub.run.error
+            for rest in names[index + 1:]:
+                result = CaseResult(rest, NOT_RUN)
+                session.run.results.append(result)
+                session.reporter.result(result)
+            return
+
+
+def print_list(cfg: Config) -> int:
+    """--list: the selected case names, one per line."""
+    if cfg.seed_picked:
+        print(f'shuffle seed: {cfg.shuffle}', file=sys.stderr)
+    session = Session(cfg, make_reporter(cfg, quiet=True))
+    try:
+        names = list_cases(cfg, session)
+    except RunError as exc:
+        print(f'run_qemu.py: error: {exc}', file=sys.stderr)
+        return EXIT_ERROR
+    for name in names:
+        print(name)
+    return EXIT_PASS
+
+
+def dry_run(cfg: Config) -> int:
+    """--dry-run: print the first command of the run."""
+    listing = cfg.list or cfg.fresh_boot
+    qmp = os.path.join(tempfile.gettempdir(), 'ktest-XXXXXX', 'qmp.sock')
+    words = ktest_words(cfg, listing=listing)
+    print(shlex.join(test_command(cfg, words, qmp if cfg.keys and not listing else None)))
+    if cfg.fresh_boot and not cfg.list:
+        print(f'# then one boot per listed case, with {P.OPT_FILTER}=<case>')
+    return EXIT_PASS
+
+
+def run_tests(cfg: Config) -> int:
+    """Test mode: run the image's cases and report them; the exit status."""
+    if cfg.dry_run:
+        return dry_run(cfg)
+    check_image(cfg.image)
+    if not cfg.exec:
+        cfg = type(cfg)(**{**cfg.__dict__, 'qemu': find_qemu(cfg.qemu)})
+    if cfg.gdb:
+        print(gdb_hint(cfg), file=sys.stderr, flush=True)
+    if cfg.list:
+        return print_list(cfg)
+    session = Session(cfg, make_reporter(cfg))
+    if cfg.seed_picked:
+        session.reporter.note(f'shuffle seed: {cfg.shuffle}')
+    if cfg.fresh_boot:
+        fresh_boot(cfg, session)
+    else:
+        session.run_selection(lambda start: ktest_words(cfg, start))
+    if cfg.json:
+        write_json(cfg.json, cfg, session.run)
+    return session.reporter.finish(session.run)
