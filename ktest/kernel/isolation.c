@@ -180,14 +180,17 @@ static void check_memory(struct ktest *t)
 bool ktest_backend_case_check(struct ktest *t)
 {
 	uint64_t flags;
+	bool fit;
 
 	check_flags(t);
 	heap_check();           /* panics, caught as the case's, if corrupted */
 	flags = irq_save();
-	cpu_state_restore(&baseline.cpu, report_cpu_change, t);
+	fit = cpu_state_restore(&baseline.cpu, report_cpu_change, t);
 	irq_restore(flags);
+	if (!fit)
+		ktest_leftover(t, "a change that cannot be undone without a reset");
 	check_timer(t);
 	check_interrupts(t);
 	check_memory(t);
-	return true;
+	return fit;
 }

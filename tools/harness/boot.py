@@ -19,7 +19,7 @@ from .config import UsageError
 from .ktap import Event, KtapParser, ProtocolError
 
 TAIL_LINES = 20           # output lines kept to show with an error
-GRACE_S = 5.0             # beyond twice a case's budget, before it is hung
+GRACE_S = 3.0             # beyond twice a case's budget, before it is hung
 BOOT_LIMIT_S = 30.0       # from start to the end of the plan
 EXIT_GRACE_S = 5.0        # output closed: time left for the process to exit
 KEYS_POLL_S = 0.1         # how often the pump looks at the key sender

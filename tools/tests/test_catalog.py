@@ -1,100 +1,147 @@
 #!/usr/bin/env python3
-"""Testing the tester: run each deliberately broken image (ktest/broken/)
-through run_qemu.py and check the exact verdict, both standalone (exit status
-and message) and as meson sees it (--tap: "Bail out!" and status 99 for runs
-that did not complete). Prints TAP, one line per check, for meson's `harness`
-suite.
+"""The verdict catalog (docs/verdicts.md): every image of ktest/catalog/ and
+ktest/broken/ run through run_qemu.py, each result and the image's verdict
+checked against what its source says. Prints TAP, one line per image run,
+for meson's `harness` suite.
 
-Usage: test_broken_images.py RUN_QEMU IMAGE_DIR [run_qemu options...]
+An image's source states its expectations in comments:
+    expect: image FAIL                  the run's verdict (default run)
+    expect: suite.case[param] CRASHED   one result; every result must be listed
+    run NAME: --filter x --repeat 2     another run of the image, with options
+    expect NAME: image PASS             ... and its expectations
+
+Usage: test_catalog.py RUN_QEMU IMAGE_DIR [run_qemu options...]
 """
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-PASS, FAIL, SKIP, ERROR = 0, 1, 77, 99
-
-# image (without _test.img), extra run_qemu.py arguments, expected standalone
-# status, phrases the standalone output must contain.
-CASES = [
-    ("failing_check", [], FAIL,
-     ["broken.fails_a_check", "EXPECT_EQ(42, answer)", "41"]),
-    ("page_fault", [], FAIL,
-     ["broken.reads_unmapped_memory", "page fault", "PASS broken.runs_after_the_fault"]),
-    ("spin", ["--case-timeout", "300"], FAIL,
-     ["TIMEOUT broken.spins_forever", "PASS broken.runs_after_the_timeout"]),
-    ("cli_hlt", ["--timeout", "3"], ERROR,
-     ["broken.halts_with_interrupts_off", "broken.never_runs"]),
-    ("triple_fault", [], ERROR,
-     ["broken.triple_faults", "broken.never_runs"]),
-    ("panic_outside_case", [], ERROR,
-     ["deliberate panic in a suite init"]),
-    ("silent", [], ERROR, []),
-    ("raw_output", ["--cmdline", "lie"], ERROR, ["broken.first"]),
-    ("raw_output", ["--cmdline", "garbage"], ERROR, []),
-    ("raw_output", ["--cmdline", "truncated"], ERROR, ["broken.second"]),
-]
+HERE = Path(__file__).resolve().parent
+SOURCES = [HERE.parent.parent / 'ktest' / d for d in ('catalog', 'broken')]
+EXPECT_RE = re.compile(r'expect(?: (\w+))?: (.+) (PASS|FAIL|SKIP|TIMEOUT|CRASHED|NOT RUN|ERROR)'
+                       r'\s*(?:\*/)?$')
+RUN_RE = re.compile(r'run (\w+): (.*?)\s*(?:\*/)?$')
+# Images whose source cannot carry a built-in selection of runs: their
+# expectations, per --cmdline word.
+BROKEN = {
+    'raw_output': {'lie': ('ERROR', {'broken.first': 'FAIL', 'broken.second': 'PASS'}),
+                   'garbage': ('ERROR', {}),
+                   'truncated': ('FAIL', {'broken.first': 'PASS', 'broken.second': 'CRASHED'})},
+    'silent': {'': ('ERROR', {})},
+}
+STATUS_LINE = re.compile(r'\s*/?\*+\s?|\s*//\s?')
 
 
-def run(cmd: list) -> subprocess.CompletedProcess:
-    """Run cmd, capturing its output as text (never raising on a bad exit)."""
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, errors="replace", timeout=120,
-                          env=dict(os.environ, NO_COLOR="1"))
+def expectations(source: Path) -> dict[str, dict]:
+    """The runs a catalog source asks for: {run: {'args': [...],
+    'image': verdict, 'results': {name: status}}}; the default run is ''."""
+    runs: dict[str, dict] = {}
+    for line in source.read_text().splitlines():
+        text = STATUS_LINE.sub('', line, count=1).strip()
+        run = RUN_RE.fullmatch(text)
+        expect = EXPECT_RE.fullmatch(text)
+        if run:
+            runs.setdefault(run.group(1), {'results': {}})['args'] = run.group(2).split()
+        elif expect:
+            entry = runs.setdefault(expect.group(1) or '', {'results': {}})
+            if expect.group(2) == 'image':
+                entry['image'] = expect.group(3)
+            else:
+                entry['results'].setdefault(expect.group(2), []).append(expect.group(3))
+    return runs
 
 
-def check_standalone(base: list, image: str, args: list, status: int,
-                     phrases: list) -> str:
-    """Return "" if the standalone verdict is right, else what went wrong."""
-    r = run(base + [image, "--test"] + args)
-    if r.returncode != status:
-        return f"exit status {r.returncode}, want {status}\n{r.stdout}"
-    missing = [p for p in phrases if p not in r.stdout]
-    if missing:
-        return f"output lacks {missing!r}\n{r.stdout}"
-    return ""
+def catalog() -> list[tuple[str, str, list[str], str, dict]]:
+    """Every image run to check: (label, image name, args, verdict, results)."""
+    runs = []
+    for source in sorted(SOURCES[0].glob('*.c')):
+        for name, run in expectations(source).items():
+            label = source.stem + (f' ({name})' if name else '')
+            runs.append((label, source.stem, run.get('args', []), run.get('image', '?'),
+                         run['results']))
+    for image, variants in BROKEN.items():
+        for word, (verdict, results) in variants.items():
+            args = ['--cmdline', word] if word else []
+            runs.append((f'{image} {word}'.strip(), image, args, verdict,
+                         {k: [v] for k, v in results.items()}))
+    return runs
 
 
-def check_tap(base: list, image: str, args: list, status: int) -> str:
-    """Return "" if meson would score the run right, else what went wrong."""
-    r = run(base + [image, "--test", "--tap"] + args)
-    lines = r.stdout.splitlines()
-    if status == ERROR:
-        if r.returncode != ERROR or not any(l.startswith("Bail out!") for l in lines):
-            return f"want Bail out! and status 99, got {r.returncode}\n{r.stdout}"
-    elif r.returncode != 0 or not any(l.startswith("not ok") for l in lines):
-        return f"want a 'not ok' line and status 0, got {r.returncode}\n{r.stdout}"
-    return ""
+def grouped(results: list[dict]) -> dict[str, list[str]]:
+    """The statuses of each result name, in run order."""
+    found: dict[str, list[str]] = {}
+    for result in results:
+        found.setdefault(result['name'], []).append(result['status'])
+    return found
 
 
-def report(n: int, name: str, problem: str) -> bool:
-    """Print one TAP result; the problem (if any) as diagnostics."""
-    print(f"{'not ok' if problem else 'ok'} {n} {name}")
-    for line in problem.splitlines()[-40:]:
-        print(f"# {line}")
-    sys.stdout.flush()
-    return not problem
+def tap_problem(stdout: str, status: int, verdict: str) -> str:
+    """What is wrong with the TAP meson reads, for the expected verdict."""
+    lines = stdout.splitlines()
+    bailed = any(line.startswith('Bail out!') for line in lines)
+    if verdict == 'ERROR':
+        if status != 99 or not bailed or not any('ktest.run # ERROR' in l for l in lines):
+            return f'want "not ok N ktest.run # ERROR", Bail out! and status 99, got {status}'
+        return ''
+    if status != 0 or bailed:
+        return f'want status 0 and no Bail out!, got {status}'
+    failed = any(line.startswith('not ok') for line in lines)
+    if failed != (verdict == 'FAIL'):
+        return f'"not ok" lines {"present" if failed else "absent"} for a {verdict}'
+    return ''
 
 
-def main(argv: list) -> int:
+def check(base: list[str], image_dir: str, run: tuple) -> str:
+    """Run one image as meson would, with --json; '' or what went wrong."""
+    label, image, args, verdict, results = run
+    with tempfile.TemporaryDirectory(prefix='catalog-') as tmp:
+        report = os.path.join(tmp, 'report.json')
+        cmd = base + [os.path.join(image_dir, f'{image}_test.img'), '--test', '--tap',
+                      '--json', report] + args
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors='replace', timeout=300,
+                              env=dict(os.environ, NO_COLOR='1'))
+        if not os.path.exists(report):
+            return f'no JSON report; status {proc.returncode}\n{proc.stderr}'
+        with open(report, encoding='utf-8') as f:
+            got = json.load(f)
+    problems = []
+    if got['verdict'] != verdict:
+        problems.append(f'verdict {got["verdict"]} ({got["reason"]}), want {verdict}')
+    if grouped(got['results']) != results:
+        problems.append(f'results {grouped(got["results"])}\n want {results}')
+    problems.append(tap_problem(proc.stdout, proc.returncode, verdict))
+    detail = '\n'.join(p for p in problems if p)
+    return detail + ('\n' + proc.stdout + proc.stderr if detail else '')
+
+
+def main(argv: list[str]) -> int:
     """Entry point: TAP on stdout; exit 0 (meson scores the lines)."""
     if len(argv) < 2:
-        print("usage: test_broken_images.py RUN_QEMU IMAGE_DIR [options...]",
+        print('usage: test_catalog.py RUN_QEMU IMAGE_DIR [run_qemu options...]',
               file=sys.stderr)
         return 2
     base = [sys.executable, argv[0]] + argv[2:]
-    print("TAP version 13")
-    print(f"1..{2 * len(CASES)}")
-    n = 0
-    for name, args, status, phrases in CASES:
-        image = os.path.join(argv[1], f"{name}_test.img")
-        label = name + "".join(f" {v}" for a, v in zip(args, args[1:])
-                               if a == "--cmdline")
-        n += 1
-        report(n, f"{label} standalone", check_standalone(base, image, args, status, phrases))
-        n += 1
-        report(n, f"{label} tap", check_tap(base, image, args, status))
+    runs = catalog()
+    print('TAP version 13')
+    print(f'1..{len(runs)}')
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        problems = pool.map(lambda run: check(base, argv[1], run), runs)
+        for number, (run, problem) in enumerate(zip(runs, problems), 1):
+            print(f'{"not ok" if problem else "ok"} {number} {run[0]}')
+            for line in problem.splitlines()[-60:]:
+                print(f'# {line}')
+            sys.stdout.flush()
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     sys.exit(main(sys.argv[1:]))

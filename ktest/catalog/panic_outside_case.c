@@ -1,4 +1,8 @@
-/* Broken on purpose: the suite's init fixture panics, outside any case. */
+/* Catalog, a panic in a suite's init, outside any case: an error of the
+ * run; the suite's cases are skipped.
+ *
+ * expect: image ERROR
+ */
 #include "ktest.h"
 #include "panic.h"
 
@@ -9,6 +13,7 @@ static int init_panics(void)
 
 KTEST_SUITE(broken, .init = init_panics);
 
+/* expect: broken.never_runs SKIP */
 KTEST(broken, never_runs)
 {
 	EXPECT_TRUE(1);
