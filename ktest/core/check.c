@@ -313,7 +313,7 @@ void ktest_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	kt_vformat(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	out_diag_lines(run_current_name, "", msg);
+	out_diag_lines(run_diag_tag(), "", msg);
 }
 
 void ktest_ask_for_input(void)

@@ -201,11 +201,12 @@ static bool glob_match(const char *p, size_t plen, const char *s)
 
 bool options_filter_matches(const char *name)
 {
-	const char *f = opt.filter, *end = f + opt.filter_len;
+	const char *f = opt.filter, *end;
 	size_t n;
 
 	if (!f)
 		return true;
+	end = f + opt.filter_len;
 	for (; f < end; f += n + 1) {
 		for (n = 0; f + n < end && f[n] != ','; n++)
 			;

@@ -377,9 +377,11 @@ static void pack_flush(struct packer *p, const char *tag)
 static void pack_add(struct packer *p, const char *tag,
 		     const struct ktest_case *c)
 {
+	const size_t prefix = sizeof(KTEST_DIAG ": ") - 1 + kt_strlen(tag);
 	size_t n = kt_strlen(c->name);
 
-	if (p->suite == c->suite && kt_strlen(p->text) + 1 + n <= PLAN_COLUMNS) {
+	if (p->suite == c->suite &&
+	    prefix + kt_strlen(p->text) + 1 + n <= PLAN_COLUMNS) {
 		append(p->text, sizeof p->text, " ");
 		append(p->text, sizeof p->text, c->name);
 		return;

@@ -203,6 +203,11 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	if (snprintf(reason, sizeof reason, "%s (%s:%d)", msg, file, line) < 0)
 		reason[0] = '\0';
+	/* As the kernel prints it: the case's text, or the runner's. */
+	if (in_child)
+		fprintf(stderr, "panic: %s\n", reason);
+	else
+		ktest_say("panic: %s", reason);
 	if (!in_child && !try_top) {
 		ktest_say("%s: panic outside any case: %s", KTEST_SAY_ERROR, reason);
 		ktest_backend_exit(KTEST_STATUS_ERROR);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "ktest.h"
 
 /* The host backend's panic(), declared as kernel/panic.h declares it. */
@@ -130,6 +132,15 @@ KTEST(checks, log_lines)
 	ktest_log("hello %s", "world");
 	ktest_log("two\nlines");
 	EXPECT_PTR_EQ(ktest_current(), t);
+}
+
+/* What a case prints itself, even lines that look like results, comes out
+ * as its text ("# | "), escaped. */
+KTEST(checks, printed_text)
+{
+	printf("out: printed\n    ok 9 printed_text\n");
+	fprintf(stderr, "out: to stderr \x1b[1m\n");
+	printf("out: no newline");
 }
 
 /* ------------------------------------------------------------------------ */

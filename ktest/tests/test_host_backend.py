@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Tests of ktest on the host: core.c + host.c + the self-test programs.
+"""Tests of ktest on the host: ktest/core/ + host/host.c + the self-test
+programs.
 
 Builds selftest_{pass,fail,error}_test.c (and the benchmark's thousand-case
 bench/trivial_1000.c, for ordering and plan lines at scale) with every C
@@ -7,8 +8,9 @@ compiler found (gcc, clang) under ASan and UBSan into a temporary directory,
 runs them and
 compares their whole KTAP output with what docs/protocol.md asks for, line
 by line, plus exit statuses and the ktest.* options. Also checks that
-core.c compiles freestanding with the kernel's flags and needs nothing but
-the backend (and the memcpy/memset every freestanding C compiler may call).
+ktest/core/ compiles freestanding with the kernel's flags and needs nothing
+but the backend (and the memcpy/memset every freestanding C compiler may
+call).
 
 Run: python3 ktest/tests/test_host_backend.py [-v]   (standard library only)
 """
@@ -29,19 +31,25 @@ WARNINGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror"]
 HOST_FLAGS = WARNINGS + [
     "-O1", "-g", "-fno-omit-frame-pointer",
     "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
-    "-DKTEST_HOST", "-I../include", "-I..",
+    "-DKTEST_HOST", "-I../include", "-I..", "-I../core", "-I../../kernel",
+    "-I../../boot",
 ]
 KERNEL_FLAGS = WARNINGS + [
     "-O2", "-ffreestanding", "-nostdinc", "-mno-sse", "-mno-red-zone",
     "-mcmodel=kernel", "-fno-pic", "-fno-stack-protector",
-    "-Iinclude", "-I.",
+    "-Iinclude", "-I.", "-Icore",
 ]
+CORE_SOURCES = sorted(str(p.relative_to(KTEST)) for p in (KTEST / "core").glob("*.c"))
+HOST_SOURCES = [f"../{source}" for source in CORE_SOURCES] + [
+    "../host/host.c", "../../kernel/arch/x86_64/vectors.c"]
 # Symbols core.o may leave undefined: the backend, the linker's section
 # bounds, and what a freestanding compiler may emit calls to.
 CORE_IMPORTS = {
     "ktest_backend_abort", "ktest_backend_cmdline", "ktest_backend_exit",
     "ktest_backend_now_us", "ktest_backend_run", "ktest_backend_try",
-    "ktest_backend_vformat", "ktest_backend_write",
+    "ktest_backend_vformat", "ktest_backend_write", "ktest_backend_lock",
+    "ktest_backend_unlock", "ktest_backend_vector_name", "ktest_backend_fixture",
+    "ktest_backend_case_start", "ktest_backend_case_check",
     "__start_ktest_cases", "__stop_ktest_cases",
     "memcpy", "memset", "memmove", "memcmp",
 }
@@ -65,8 +73,17 @@ def expected(text: str, source: str) -> List[str]:
     return text.strip("\n").format(**markers(HERE / source)).split("\n")
 
 
+# A case's own text kept in the comparison: what the self-tests print, and
+# panics; a sanitizer's report differs between compilers and runs.
+KEPT_TEXT = ("# | out:", "# | panic:", "# |     ok")
+
+
 def normalize(output: str) -> List[str]:
-    """Replace what changes from run to run: durations and addresses."""
+    """Replace what changes from run to run: durations, addresses, and
+    sanitizer reports in a case's text."""
+    output = "\n".join(line for line in output.split("\n")
+                       if not line.lstrip().startswith("# | ") or
+                       line.lstrip().startswith(KEPT_TEXT))
     output = re.sub(r"\d+ us$", "N us", output, flags=re.M)
     output = re.sub(r"(?<== )0x[0-9a-f]{6,}$", "ADDR", output, flags=re.M)
     output = re.sub(r"at address 0x[0-9a-f]{6,}", "at address ADDR", output)
@@ -75,8 +92,10 @@ def normalize(output: str) -> List[str]:
 
 PASS_OUTPUT = """
 KTAP version 1
-# ktest: 16 cases in 6 suites, seed 0
+# ktest: options ktest.filter= ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0
+# ktest: 17 cases in 6 suites, seed 0
 # plan: checks.integers booleans_and_pointers strings_and_memory message_variants log_lines
+# plan: checks.printed_text
 # plan: ends.expected_panic expected_segv
 # plan: fixtures.priv_is_set case_exit_runs_after_skip
 # plan: params.squares[zero]
@@ -87,10 +106,11 @@ KTAP version 1
 # plan: params.by_index[2]
 # plan: skips.with_reason without_reason kernel_only expected_fault_is_kernel_only
 # plan: zeta.defined_first_sorted_last
+# budget: params.by_index 50000 ms
 1..6
     KTAP version 1
     # Subtest: checks
-    1..5
+    1..6
     # integers: N us
     ok 1 integers
     # booleans_and_pointers: N us
@@ -104,12 +124,18 @@ KTAP version 1
     # log_lines: lines
     # log_lines: N us
     ok 5 log_lines
+    # | out: printed
+    # |     ok 9 printed_text
+    # | out: to stderr \\x1b[1m
+    # | out: no newline
+    # printed_text: N us
+    ok 6 printed_text
 ok 1 checks
     KTAP version 1
     # Subtest: ends
     1..2
-    # expected_panic: panic: heap: double free of 0x1000 (selftest_pass_test.c:{panic})
     # expected_panic: case_exit ran
+    # | panic: heap: double free of 0x1000 (selftest_pass_test.c:{panic})
     # expected_panic: N us
     ok 1 expected_panic
     # expected_segv: N us
@@ -118,13 +144,17 @@ ok 2 ends
     KTAP version 1
     # Subtest: fixtures
     1..2
+    # ktest: fixture begin fixtures init
+    # ktest: fixture end
     # priv_is_set: case_exit: priv 8, 1 case_init(s), 1 case_exit(s)
     # priv_is_set: N us
     ok 1 priv_is_set
     # case_exit_runs_after_skip: case_exit: priv 7, 1 case_init(s), 1 case_exit(s)
     # case_exit_runs_after_skip: N us
     ok 2 case_exit_runs_after_skip # SKIP skipped with priv 7
-    # suite exit: 1 init(s), 0 case_init(s) here
+    # ktest: fixture begin fixtures exit
+    # log: suite exit: 1 init(s), 0 case_init(s) here
+    # ktest: fixture end
 ok 3 fixtures
     KTAP version 1
     # Subtest: params
@@ -160,11 +190,12 @@ ok 5 skips
     # defined_first_sorted_last: N us
     ok 1 defined_first_sorted_last
 ok 6 zeta
-# ktest: 15 passed, 0 failed, 5 skipped, 0 timed out
+# ktest: 16 passed, 0 failed, 5 skipped, 0 timed out
 """
 
 FAIL_OUTPUT = r"""
 KTAP version 1
+# ktest: options ktest.filter= ktest.shuffle=0 ktest.repeat=1 ktest.timeout=100 ktest.start=0
 # ktest: 22 cases in 4 suites, seed 0
 # plan: bad_case_init.never_runs
 # plan: bad_suite_init.first
@@ -174,6 +205,9 @@ KTAP version 1
 # plan: ends.assert_ends_case fail_now skip_after_failure segfault stack_overflow timeout
 # plan: ends.unexpected_panic should_panic_returns wrong_exception fault_expected_returns abort trap
 # plan: ends.exit heap_overflow
+# budget: ends.stack_overflow 1000 ms
+# budget: ends.exit 1000 ms
+# budget: ends.heap_overflow 1000 ms
 1..4
     KTAP version 1
     # Subtest: bad_case_init
@@ -185,6 +219,8 @@ not ok 1 bad_case_init
     KTAP version 1
     # Subtest: bad_suite_init
     1..3
+    # ktest: fixture begin bad_suite_init init
+    # ktest: fixture end
     # ktest: suite bad_suite_init: init returned 1
     # first: N us
     ok 1 first # SKIP suite init failed
@@ -298,8 +334,8 @@ not ok 3 checks
     not ok 5 stack_overflow
     # timeout: N us
     not ok 6 timeout # TIMEOUT ran past 100 ms
-    # unexpected_panic: panic: bad state 3 (selftest_fail_test.c:{panic})
     # unexpected_panic: case_exit ran, 0 failure(s)
+    # | panic: bad state 3 (selftest_fail_test.c:{panic})
     # unexpected_panic: unexpected panic: bad state 3 (selftest_fail_test.c:{panic})
     # unexpected_panic: N us
     not ok 7 unexpected_panic
@@ -332,27 +368,31 @@ not ok 4 ends
 
 ERROR_OUTSIDE_OUTPUT = """
 KTAP version 1
+# ktest: options ktest.filter=outside.* ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0
 # ktest: 1 cases in 1 suites, seed 0
 # plan: outside.still_runs
 1..1
     KTAP version 1
     # Subtest: outside
     1..1
-    # ktest: selftest_error_test.c:{outside_expect}: EXPECT_EQ(1, 2) failed outside a case
-    # ktest:   1 == 1 (0x1)
-    # ktest:   2 == 2 (0x2)
-    # ktest: selftest_error_test.c:{outside_assert}: ASSERT_TRUE(0) failed outside a case
-    # ktest:   init goes on
-    # after the ASSERT
+    # ktest: fixture begin outside init
+    # log: selftest_error_test.c:{outside_expect}: EXPECT_EQ(1, 2) failed outside a case
+    # log:   1 == 1 (0x1)
+    # log:   2 == 2 (0x2)
+    # log: selftest_error_test.c:{outside_assert}: ASSERT_TRUE(0) failed outside a case
+    # log:   init goes on
+    # log: after the ASSERT
+    # ktest: fixture end
     # still_runs: N us
     ok 1 still_runs
 ok 1 outside
 # ktest: 1 passed, 0 failed, 0 skipped, 0 timed out
-# ktest: error: 2 check(s) failed outside any case
+# ktest: error: 2 failure(s) outside any case
 """
 
 ERROR_PANIC_OUTPUT = """
 KTAP version 1
+# ktest: options ktest.filter=panic_outside.* ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0
 # ktest: 1 cases in 1 suites, seed 0
 # plan: panic_outside.passes
 1..1
@@ -361,7 +401,13 @@ KTAP version 1
     1..1
     # passes: N us
     ok 1 passes
-    # panic: suite exit broke: 42 (selftest_error_test.c:{outside_panic})
+    # ktest: fixture begin panic_outside exit
+    # ktest: panic: suite exit broke: 42 (selftest_error_test.c:{outside_panic})
+    # ktest: fixture end
+    # ktest: error: suite panic_outside: exit panic: suite exit broke: 42 (selftest_error_test.c:{outside_panic})
+ok 1 panic_outside
+# ktest: 1 passed, 0 failed, 0 skipped, 0 timed out
+# ktest: error: 1 failure(s) outside any case
 """
 
 
@@ -389,11 +435,12 @@ class HostBackendTests:
 
     @classmethod
     def compile(cls, name: str, tests: List[str]) -> None:
-        """Link core.c, host.c and the test files into build/name.
+        """Link ktest's core, the host backend and the test files into
+        build/name.
 
         Compiled from ktest/tests so that __FILE__ is the bare file name.
         """
-        cmd = [cls.CC] + HOST_FLAGS + ["../core.c", "../host.c"] + tests
+        cmd = [cls.CC] + HOST_FLAGS + HOST_SOURCES + tests
         cmd += ["-o", str(cls.build / name)]
         subprocess.run(cmd, cwd=HERE, check=True)
 
@@ -426,14 +473,38 @@ class HostBackendTests:
                           expected(ERROR_OUTSIDE_OUTPUT,
                                    "selftest_error_test.c"))
 
-    def test_panic_outside_a_case_ends_the_run(self) -> None:
+    def test_panic_outside_a_case_is_an_error_of_the_run(self) -> None:
         self.assertOutput("error", ["ktest.filter=panic_outside.*"], 2,
                           expected(ERROR_PANIC_OUTPUT,
                                    "selftest_error_test.c"))
 
     def test_no_cases_linked(self) -> None:
         self.assertOutput("empty", [], 2, [
-            "KTAP version 1", "# ktest: no test cases in this build"])
+            "KTAP version 1", "# ktest: options ktest.filter= ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0",
+            "# ktest: error: no test cases in this image"])
+
+    def test_sanitizer_report_is_the_case_text(self) -> None:
+        proc = subprocess.run([str(self.build / "fail"), "ktest.filter=ends.heap_overflow"],
+                              env=RUN_ENV, stdout=subprocess.PIPE, text=True, timeout=120)
+        self.assertEqual(1, proc.returncode)
+        with_text = proc.stdout.splitlines()
+        result = with_text.index("    not ok 1 heap_overflow")
+        text = [line for line in with_text[:result] if line.startswith("    # | ")]
+        self.assertTrue(any("runtime error" in line or "AddressSanitizer" in line
+                            for line in text), with_text)
+
+    def test_a_case_defined_twice_does_not_link(self) -> None:
+        source = self.build / "twice.c"
+        source.write_text('#include "ktest.h"\nKTEST_SUITE(dup);\n'
+                          'KTEST(dup, same) { }\n')
+        other = self.build / "twice_too.c"
+        other.write_text('#include "ktest.h"\nKTEST(dup, same) { }\n')
+        proc = subprocess.run([self.CC] + HOST_FLAGS + HOST_SOURCES +
+                              [str(source), str(other), "-o", str(self.build / "twice")],
+                              cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+        self.assertNotEqual(0, proc.returncode)
+        self.assertIn("ktest_case_id_dup__same", proc.stdout)
 
     # -- options ----------------------------------------------------------
 
@@ -441,6 +512,7 @@ class HostBackendTests:
         self.assertOutput("pass", ["ktest.list", "ktest.filter=params.*,zeta.*"],
                           0, [
                               "KTAP version 1",
+                              "# ktest: options ktest.filter=params.*,zeta.* ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0 ktest.list",
                               "# ktest: 3 cases in 2 suites, seed 0",
                               "# case: params.squares[zero]",
                               "# case: params.squares[three]",
@@ -449,12 +521,14 @@ class HostBackendTests:
                               "# case: params.by_index[1]",
                               "# case: params.by_index[2]",
                               "# case: zeta.defined_first_sorted_last",
+                              "# budget: params.by_index 50000 ms",
                               "1..0",
                           ])
 
     def test_filter_on_one_parameter(self) -> None:
         self.assertOutput("pass", ["ktest.filter=params.squares[th*]"], 0, [
             "KTAP version 1",
+            "# ktest: options ktest.filter=params.squares[th*] ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0",
             "# ktest: 1 cases in 1 suites, seed 0",
             "# plan: params.squares[three]",
             "1..1",
@@ -467,39 +541,46 @@ class HostBackendTests:
             "# ktest: 1 passed, 0 failed, 0 skipped, 0 timed out",
         ])
 
-    def test_filters_add_up_and_other_words_are_ignored(self) -> None:
+    def test_last_filter_wins_and_other_words_are_ignored(self) -> None:
         status, out = self.run_test(
-            "pass", "log=debug", "ktest.filter=skips.with_?eason",
-            "quiet", "ktest.filter=,zeta.*,")
+            "pass", "log=debug", "ktest.filter=zeta.*", "quiet",
+            "ktest.filter=skips.with_?eason,zeta.*")
         self.assertEqual(0, status)
         self.assertIn("# plan: skips.with_reason", out)
         self.assertIn("# plan: zeta.defined_first_sorted_last", out)
         self.assertEqual(2, sum(line.startswith("# plan:") for line in out))
+        status, out = self.run_test("pass", "ktest.filter=zeta.*", "ktest.filter=")
+        self.assertIn("# ktest: 17 cases in 6 suites, seed 0", out)
 
-    def test_filter_matching_nothing_is_an_error(self) -> None:
-        self.assertOutput("pass", ["ktest.filter=nope*", "ktest.filter=x"], 2, [
+    def test_filter_matching_nothing_is_a_skip(self) -> None:
+        self.assertOutput("pass", ["ktest.filter=x", "ktest.filter=nope*"], 0, [
             "KTAP version 1",
-            "# ktest: no case matches ktest.filter=nope* ktest.filter=x",
+            "# ktest: options ktest.filter=nope* ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0",
+            "# ktest: no case matches ktest.filter=nope*",
+            "1..0",
         ])
 
     def test_bad_options_are_errors(self) -> None:
         self.assertOutput("pass", [
             "ktest.bogus", "ktest.repeat=0", "ktest.timeout=10ms",
             "ktest.shuffle=", "ktest.list=1", "ktest.repeat=0x10",
+            "ktest.filter=a,,b", "ktest.start=-1",
         ], 2, [
             "KTAP version 1",
             "# ktest: unknown option 'ktest.bogus'",
             "# ktest: bad number in 'ktest.repeat=0': want 1 to 1000000",
-            "# ktest: bad number in 'ktest.timeout=10ms': want 1 to 429496729",
+            "# ktest: bad number in 'ktest.timeout=10ms': want 1 to 3600000",
             "# ktest: bad number in 'ktest.shuffle=': want 0 to 18446744073709551615",
             "# ktest: unknown option 'ktest.list=1'",
+            "# ktest: empty glob in 'ktest.filter=a,,b'",
+            "# ktest: bad number in 'ktest.start=-1': want 0 to 18446744073709551615",
         ])
 
     def test_repeat_numbers_suites_across_runs(self) -> None:
         self.assertOutput("pass", ["ktest.repeat=2", "ktest.filter=zeta.*"], 0, [
             "KTAP version 1",
+            "# ktest: options ktest.filter=zeta.* ktest.shuffle=0 ktest.repeat=2 ktest.timeout=5000 ktest.start=0",
             "# ktest: 1 cases in 1 suites, seed 0",
-            "# ktest: repeat 2",
             "# plan: zeta.defined_first_sorted_last",
             "1..2",
             "    KTAP version 1",
@@ -529,7 +610,7 @@ class HostBackendTests:
         self.assertEqual(len(set(suites)), len(runs), "a suite was split")
         status, out = self.run_test("pass", "ktest.shuffle=12345")
         self.assertEqual(0, status)
-        self.assertIn("# ktest: 16 cases in 6 suites, seed 12345", out)
+        self.assertIn("# ktest: 17 cases in 6 suites, seed 12345", out)
 
     def plan(self, *args: str) -> List[str]:
         """Case names in run order, from `# plan:` or `# case:` lines
@@ -581,13 +662,19 @@ class HostBackendTests:
         include = subprocess.run([self.CC, "-print-file-name=include"],
                                  stdout=subprocess.PIPE, text=True,
                                  check=True).stdout.strip()
-        obj = self.build / "core_kernel.o"
-        subprocess.run([self.CC] + KERNEL_FLAGS +
-                       ["-isystem", include, "-c", "core.c", "-o", str(obj)],
-                       cwd=KTEST, check=True)
-        if not shutil.which("nm"):
-            self.skipTest("nm not found")
-        undefined = subprocess.run(["nm", "-u", str(obj)],
+        objects = []
+        for source in CORE_SOURCES:
+            obj = self.build / (Path(source).stem + "_kernel.o")
+            subprocess.run([self.CC] + KERNEL_FLAGS +
+                           ["-isystem", include, "-c", source, "-o", str(obj)],
+                           cwd=KTEST, check=True)
+            objects.append(obj)
+        if not shutil.which("ld"):
+            self.skipTest("ld not found")
+        core = self.build / "core_kernel.o"
+        subprocess.run(["ld", "-r", "-o", str(core)] + [str(o) for o in objects],
+                       check=True)
+        undefined = subprocess.run(["nm", "-u", str(core)],
                                    stdout=subprocess.PIPE, text=True,
                                    check=True).stdout.split()
         names = {word for word in undefined if len(word) > 1}

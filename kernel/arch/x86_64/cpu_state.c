@@ -107,6 +107,7 @@ struct restorer {
 	cpu_state_report_fn changed;
 	void *ctx;
 	unsigned count;
+	bool lost;                 /* something could not be put back */
 };
 
 /* Report a value that changed; true if it did (the caller restores it). */
@@ -209,6 +210,11 @@ static void restore_apic(struct restorer *r, const struct cpu_state *s)
 
 	if (changed(r, "IA32_APIC_BASE", rdmsr(MSR_APIC_BASE), s->apic_base))
 		wrmsr(MSR_APIC_BASE, s->apic_base);
+	if (rdmsr(MSR_APIC_BASE) != s->apic_base) {
+		/* A disabled APIC stays disabled until reset (SDM 10.4.3). */
+		r->lost = true;
+		return;
+	}
 	if (!apic_enabled(s->apic_base))
 		return;
 	for (size_t i = 0; i < sizeof regs / sizeof *regs; i++) {
@@ -219,13 +225,13 @@ static void restore_apic(struct restorer *r, const struct cpu_state *s)
 	}
 }
 
-unsigned cpu_state_restore(const struct cpu_state *saved,
-			   cpu_state_report_fn report, void *ctx)
+bool cpu_state_restore(const struct cpu_state *saved,
+		       cpu_state_report_fn report, void *ctx)
 {
-	struct restorer r = { report, ctx, 0 };
+	struct restorer r = { report, ctx, 0, false };
 
 	restore_tables(&r, saved);
 	restore_registers(&r, saved);
 	restore_apic(&r, saved);
-	return r.count;
+	return !r.lost;
 }

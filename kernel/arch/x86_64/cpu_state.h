@@ -32,10 +32,11 @@ void cpu_state_save(struct cpu_state *s);
 
 /* Compare the current state with *saved, call changed(what, ctx) for each
  * part that differs ("CR0 0x... instead of 0x...") and put the saved value
- * back. Returns the number of differences. Interrupts off.
+ * back. Returns false when something could not be put back (a local APIC,
+ * once disabled, stays so until a reset). Interrupts off.
  */
 typedef void (*cpu_state_report_fn)(const char *what, void *ctx);
-unsigned cpu_state_restore(const struct cpu_state *saved,
-			   cpu_state_report_fn changed, void *ctx);
+bool cpu_state_restore(const struct cpu_state *saved,
+		       cpu_state_report_fn changed, void *ctx);
 
 #endif
