@@ -25,18 +25,24 @@ static void print_header(const struct ktest_loc *loc, const char *ta,
 		 run_current ? "" : " outside a case");
 }
 
+/* A formatted message as diagnostics of the running case: "lead" + line. */
+KTEST_PRINTF_FMT_(2, 0)
+static void diag_message(const char *lead, const char *fmt, va_list ap)
+{
+	char msg[MSG_LEN];
+
+	kt_vformat(msg, sizeof msg, fmt, ap);
+	out_diag_lines(run_diag_tag(), lead, msg);
+}
+
 /* The end of every failed check: the optional message, the bookkeeping,
  * and for an ASSERT inside a case, leaving the case. */
 KTEST_PRINTF_FMT_(2, 0)
 static void check_failed(const struct ktest_loc *loc, const char *fmt,
 			 va_list ap)
 {
-	char msg[MSG_LEN];
-
-	if (fmt) {
-		kt_vformat(msg, sizeof msg, fmt, ap);
-		out_diag_lines(run_diag_tag(), "  ", msg);
-	}
+	if (fmt)
+		diag_message("  ", fmt, ap);
 	if (!run_current) {
 		run_error_outside_case();
 		return;
@@ -307,13 +313,11 @@ void ktest_fail_now(const struct ktest_loc *loc, const char *fmt, ...)
 
 void ktest_log(const char *fmt, ...)
 {
-	char msg[MSG_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	kt_vformat(msg, sizeof msg, fmt, ap);
+	diag_message("", fmt, ap);
 	va_end(ap);
-	out_diag_lines(run_diag_tag(), "", msg);
 }
 
 void ktest_ask_for_input(void)
@@ -323,12 +327,10 @@ void ktest_ask_for_input(void)
 
 void ktest_leftover(struct ktest *t, const char *fmt, ...)
 {
-	char msg[MSG_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
-	kt_vformat(msg, sizeof msg, fmt, ap);
+	diag_message("left behind: ", fmt, ap);
 	va_end(ap);
-	out_diag_lines(run_diag_tag(), "left behind: ", msg);
 	t->failures++;
 }

@@ -15,7 +15,6 @@ Usage: test_catalog.py RUN_QEMU IMAGE_DIR [run_qemu options...]
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import os
 import re
@@ -23,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tap_report import check_all
 
 HERE = Path(__file__).resolve().parent
 SOURCES = [HERE.parent.parent / 'ktest' / d for d in ('catalog', 'broken')]
@@ -130,17 +131,8 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
         return 2
     base = [sys.executable, argv[0]] + argv[2:]
-    runs = catalog()
-    print('TAP version 13')
-    print(f'1..{len(runs)}')
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        problems = pool.map(lambda run: check(base, argv[1], run), runs)
-        for number, (run, problem) in enumerate(zip(runs, problems), 1):
-            print(f'{"not ok" if problem else "ok"} {number} {run[0]}')
-            for line in problem.splitlines()[-60:]:
-                print(f'# {line}')
-            sys.stdout.flush()
-    return 0
+    return check_all(catalog(), lambda run: check(base, argv[1], run),
+                     lambda run: run[0], tail=60)
 
 
 if __name__ == '__main__':

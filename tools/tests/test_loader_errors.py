@@ -7,7 +7,6 @@ undamaged image is booted too, as the control. Prints TAP for meson's
 
 Usage: test_loader_errors.py QEMU KERNEL_IMAGE IMAGE_H
 """
-import concurrent.futures
 import os
 import re
 import struct
@@ -15,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from tap_report import check_all
 
 WAIT_S = 20          # generous: the machine may be busy
 ELF_PHDR_SIZE = 56
@@ -135,17 +136,9 @@ def main(argv: list) -> int:
     with open(image_path, "rb") as f:
         image = f.read()
     lay = layout(image_h)
-    print("TAP version 13")
-    print(f"1..{len(CASES)}")
-    with tempfile.TemporaryDirectory(prefix="loader-test-") as tmp, \
-            concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        problems = pool.map(lambda c: run_case(qemu, image, lay, tmp, c), CASES)
-        for n, (case, problem) in enumerate(zip(CASES, problems), 1):
-            print(f"{'not ok' if problem else 'ok'} {n} {case[0]}")
-            for line in problem.splitlines()[-20:]:
-                print(f"# {line}")
-            sys.stdout.flush()
-    return 0
+    with tempfile.TemporaryDirectory(prefix="loader-test-") as tmp:
+        return check_all(CASES, lambda c: run_case(qemu, image, lay, tmp, c),
+                         lambda c: c[0], tail=20)
 
 
 if __name__ == "__main__":
