@@ -17,13 +17,21 @@ KTEST_SUITE(stack_heap);
 
 static volatile int sink;
 
+/* Not static: the compiler must keep the whole array its caller passes. */
+void stack_heap_touch_first(volatile char *p);
+
+__attribute__((noinline)) void stack_heap_touch_first(volatile char *p)
+{
+	p[0] = 1;
+	sink = p[0];
+}
+
 /* expect: stack_heap.huge_frame_touches_first_element FAIL */
 KTEST(stack_heap, huge_frame_touches_first_element)
 {
 	volatile char big[HUGE_FRAME];
 
-	big[0] = 1;
-	sink = big[0];
+	stack_heap_touch_first(big);
 }
 
 /* A frame that fits: the stack works after an overflow. */

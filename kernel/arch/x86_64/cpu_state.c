@@ -144,14 +144,18 @@ static void restore_tables(struct restorer *r, const struct cpu_state *s)
 	struct descriptor_ptr gdtr, idtr;
 	struct descriptor_ptr sg = { s->gdt_limit, s->gdt_base };
 	struct descriptor_ptr si = { s->idt_limit, s->idt_base };
+	bool base, limit;
 
 	sgdt(&gdtr);
 	sidt(&idtr);
-	if (changed(r, "GDTR base", gdtr.base, s->gdt_base) |
-	    changed(r, "GDTR limit", gdtr.limit, s->gdt_limit))
+
+	base = changed(r, "GDTR base", gdtr.base, s->gdt_base);
+	limit = changed(r, "GDTR limit", gdtr.limit, s->gdt_limit);
+	if (base || limit)
 		lgdt(&sg);
-	if (changed(r, "IDTR base", idtr.base, s->idt_base) |
-	    changed(r, "IDTR limit", idtr.limit, s->idt_limit))
+	base = changed(r, "IDTR base", idtr.base, s->idt_base);
+	limit = changed(r, "IDTR limit", idtr.limit, s->idt_limit);
+	if (base || limit)
 		lidt(&si);
 	table(r, "IDT", s->idt_base, s->idt,
 	      min_u64(sizeof s->idt, (uint64_t)s->idt_limit + 1));
