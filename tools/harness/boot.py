@@ -11,8 +11,7 @@ import signal
 import subprocess
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from . import protocol as P
 from .config import UsageError
@@ -25,20 +24,23 @@ EXIT_GRACE_S = 5.0        # output closed: time left for the process to exit
 KEYS_POLL_S = 0.1         # how often the pump looks at the key sender
 
 
-@dataclass
 class BootOutcome:
-    """How one run ended."""
+    """How one run ended: end, what the exit status says (pass, fail, error,
+    restart); status, the exit status (None when it was killed); error, a
+    protocol error or the harness's trouble; partial, the output ended in
+    the middle of a line; tail and stderr, the last lines of each."""
 
-    end: Optional[str] = None        # pass, fail, error, restart: what the status says
-    status: Optional[int] = None     # the exit status; None when it was killed
-    timed_out: bool = False
-    error: Optional[str] = None      # a protocol error, or the harness's trouble
-    partial: bool = False            # the output ended in the middle of a line
-    tail: deque = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
-    stderr: deque = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+    def __init__(self) -> None:
+        self.end: str | None = None
+        self.status: int | None = None
+        self.timed_out = False
+        self.error: str | None = None
+        self.partial = False
+        self.tail: deque = deque(maxlen=TAIL_LINES)
+        self.stderr: deque = deque(maxlen=TAIL_LINES)
 
 
-def time_limit(parser: KtapParser, unlimited: bool) -> Optional[float]:
+def time_limit(parser: KtapParser, unlimited: bool) -> float | None:
     """Seconds the run may go without a result now: twice the budget of
     what runs (the kernel's own stop, then case_exit's), plus a grace."""
     if unlimited:
@@ -88,7 +90,7 @@ class Streams:
             *lines, self.err_buf = self.err_buf.split(b'\n')
             self.outcome.stderr.extend(printable(line) for line in lines)
 
-    def line(self, timeout: Optional[float]) -> tuple[str, bytes]:
+    def line(self, timeout: float | None) -> tuple[str, bytes]:
         """('line', bytes), ('long', bytes), ('eof', rest) or ('timeout', b'')."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
@@ -129,7 +131,7 @@ def stop(proc: subprocess.Popen) -> None:
         stream.close()
 
 
-def wait_for_exit(proc: subprocess.Popen, outcome: BootOutcome) -> Optional[int]:
+def wait_for_exit(proc: subprocess.Popen, outcome: BootOutcome) -> int | None:
     """The output closed: give the process a moment to exit."""
     try:
         return proc.wait(timeout=EXIT_GRACE_S)
@@ -143,19 +145,19 @@ class Pump:
     overruns its limit, the protocol breaks or the key sender fails."""
 
     def __init__(self, parser: KtapParser, sink: Callable[[Event], None],
-                 keys: Optional[object], unlimited: bool) -> None:
+                 keys: object | None, unlimited: bool) -> None:
         self.parser = parser
         self.sink = sink
         self.keys = keys
         self.unlimited = unlimited
-        self.deadline: Optional[float] = None
+        self.deadline: float | None = None
 
     def restart_clock(self) -> None:
         """A result came (or the run started): count the next limit from now."""
         limit = time_limit(self.parser, self.unlimited)
         self.deadline = None if limit is None else time.monotonic() + limit
 
-    def wait_time(self) -> Optional[float]:
+    def wait_time(self) -> float | None:
         """How long the next read may wait."""
         left = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
         if self.keys is not None:
@@ -199,7 +201,7 @@ class Pump:
 
 
 def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
-         ends: dict[int, str], keys: Optional[object] = None,
+         ends: dict[int, str], keys: object | None = None,
          unlimited: bool = False) -> BootOutcome:
     """Run cmd to its end, its output into parser and the events into sink;
     ends maps exit statuses to pass, fail, error, restart."""

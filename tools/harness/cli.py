@@ -8,7 +8,7 @@ import os
 import re
 import signal
 import sys
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from .config import (DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
                      DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, Config, UsageError)
@@ -168,10 +168,20 @@ def add_test_options(parser: argparse.ArgumentParser) -> None:
                             'it instead of QEMU, with the ktest words as arguments')
 
 
+def help_formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's formatter sized to the terminal without importing shutil
+    (argparse builds one for every option it adds)."""
+    try:
+        width = os.get_terminal_size(sys.stderr.fileno()).columns - 2
+    except (OSError, ValueError):
+        width = 78
+    return argparse.RawDescriptionHelpFormatter(prog, width=max(width, 40))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for both modes."""
     parser = Parser(prog=PROG, description=DESCRIPTION, epilog=EPILOG,
-                    formatter_class=argparse.RawDescriptionHelpFormatter)
+                    formatter_class=help_formatter)
     parser.add_argument('image', metavar='IMAGE', nargs='?',
                         help='disk image to boot, or host test executable with '
                              '--exec (default $KTEST_IMAGE); never modified')
@@ -330,7 +340,7 @@ def run(cfg: Config) -> int:
     return run_interactive(cfg)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point of run_qemu.py."""
     signal.signal(signal.SIGTERM, terminate)
     if hasattr(sys.stdout, 'reconfigure'):

@@ -3,8 +3,7 @@ environment (cli.py) and read by everything else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from collections import namedtuple
 
 DEFAULT_QEMU = 'qemu-system-x86_64'
 DEFAULT_MEMORY_MIB = 128
@@ -19,32 +18,36 @@ class UsageError(Exception):
     """A mistake in how the tool was called or set up: one line on stderr, exit 2."""
 
 
-@dataclass(frozen=True)
-class Config:
-    """Everything one invocation does. Test-mode fields are ignored in run mode."""
+# Everything one invocation does, decided once (cli.py) and never changed:
+# an immutable record (Config._replace makes a changed copy). Test-mode
+# fields are ignored in run mode.
+CONFIG_FIELDS = (
+    ('image', None),
+    ('test', False),               # test mode; else run mode
+    ('exec', False),               # image is a host test executable
+    ('qemu', DEFAULT_QEMU),
+    ('memory', DEFAULT_MEMORY_MIB),
+    ('machine', 'pc'),
+    ('display', 'auto'),           # run mode
+    ('disk', 'auto'),
+    ('cmdline', ()),               # extra kernel command line words
+    ('qemu_args', ()),
+    ('gdb', None),                 # port QEMU waits on for a debugger
+    ('elf', None),                 # kernel ELF with symbols, for gdb
+    ('dry_run', False),
+    ('tap', False),                # test mode: TAP for meson on stdout
+    ('json', None),                # test mode: results as JSON to this file
+    ('log', False),                # test mode: show every case's log
+    ('filter', ()),
+    ('list', False),
+    ('shuffle', None),
+    ('seed_picked', False),        # the shuffle seed was chosen here
+    ('repeat', 1),
+    ('case_timeout', None),        # ms; None: the image's own
+    ('fresh_boot', False),
+    ('keys', ()),
+    ('max_boots', DEFAULT_MAX_BOOTS),
+)
 
-    image: str
-    test: bool = False               # test mode; else run mode
-    exec: bool = False               # image is a host test executable
-    qemu: str = DEFAULT_QEMU
-    memory: int = DEFAULT_MEMORY_MIB
-    machine: str = 'pc'
-    display: str = 'auto'            # run mode
-    disk: str = 'auto'
-    cmdline: tuple[str, ...] = ()    # extra kernel command line words
-    qemu_args: tuple[str, ...] = ()
-    gdb: Optional[int] = None        # port QEMU waits on for a debugger
-    elf: Optional[str] = None        # kernel ELF with symbols, for gdb
-    dry_run: bool = False
-    tap: bool = False                # test mode: TAP for meson on stdout
-    json: Optional[str] = None       # test mode: results as JSON to this file
-    log: bool = False                # test mode: show every case's log
-    filter: tuple[str, ...] = ()
-    list: bool = False
-    shuffle: Optional[int] = None
-    seed_picked: bool = False        # the shuffle seed was chosen here
-    repeat: int = 1
-    case_timeout: Optional[int] = None   # ms; None: the image's own
-    fresh_boot: bool = False
-    keys: tuple[str, ...] = ()
-    max_boots: int = DEFAULT_MAX_BOOTS
+Config = namedtuple('Config', [name for name, _ in CONFIG_FIELDS],
+                    defaults=[value for _, value in CONFIG_FIELDS])

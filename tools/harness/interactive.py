@@ -4,10 +4,8 @@ screen) on this terminal."""
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
-from typing import Optional
 
 from .config import Config, UsageError
 from .qemu import PROG, check_image, find_qemu, gdb_hint, run_command
@@ -22,7 +20,7 @@ def resolve_display(choice: str, env: dict[str, str]) -> str:
     return 'window' if env.get('DISPLAY') or env.get('WAYLAND_DISPLAY') else 'none'
 
 
-def display_hint(display: str) -> Optional[str]:
+def display_hint(display: str) -> str | None:
     """The line telling how to get out of QEMU for a display kind."""
     if display == 'none':
         return (f'{PROG}: QEMU runs headless with the serial port on this terminal; '
@@ -53,6 +51,7 @@ def run_interactive(cfg: Config) -> int:
     display = resolve_display(cfg.display, dict(os.environ))
     cmd = run_command(cfg, display)
     if cfg.dry_run:
+        import shlex
         print(shlex.join(cmd))
         return 0
     check_image(cfg.image)

@@ -8,8 +8,6 @@ ProtocolError. The benchmark and the tests use this parser too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Optional
 
 from . import protocol as P
 from .verdict import FAILED, CaseResult
@@ -32,15 +30,6 @@ FIXTURE_RE = re.compile(rf'{P.SAY_FIXTURE} (begin|end)\b.*')
 
 class ProtocolError(Exception):
     """The output broke the wire protocol."""
-
-
-@dataclass
-class PlanEntry:
-    """One case of the plan and the results it got (one per parameter)."""
-
-    name: str
-    results: list[CaseResult] = field(default_factory=list)
-    param: bool = False              # its results are case[param] lines
 
 
 Event = tuple[str, object]   # ('options', dict) ('plan', n) ('result', CaseResult)
@@ -82,7 +71,7 @@ def parse_options(text: str) -> dict[str, str]:
             for w in words if w}
 
 
-def result_status(ok: bool, directive: Optional[str], line: str) -> tuple[str, str]:
+def result_status(ok: bool, directive: str | None, line: str) -> tuple[str, str]:
     """Status and reason of a result line: ok [# SKIP r] or not ok [# TIMEOUT r]."""
     if directive is None:
         return ('PASS' if ok else 'FAIL'), ''
@@ -92,15 +81,16 @@ def result_status(ok: bool, directive: Optional[str], line: str) -> tuple[str, s
     raise ProtocolError(f'bad directive in {line!r}')
 
 
-@dataclass
 class Suite:
-    """The suite subtest being read."""
+    """The suite subtest being read: its plan, results so far, failures;
+    group is its index into KtapParser.groups."""
 
-    name: str
-    group: int                       # index into KtapParser.groups
-    planned: Optional[int] = None
-    count: int = 0
-    failed: int = 0
+    def __init__(self, name: str, group: int) -> None:
+        self.name = name
+        self.group = group
+        self.planned: int | None = None
+        self.count = 0
+        self.failed = 0
 
 
 class KtapParser:
@@ -115,19 +105,19 @@ class KtapParser:
         self.list_mode = list_mode
         self.state = 'version'
         self.seen_output = False
-        self.options: Optional[dict[str, str]] = None
+        self.options: dict[str, str] | None = None
         self.listed: list[str] = []
         self.budgets: dict[str, int] = {}
         self.plan: list[str] = []
         self.results: list[CaseResult] = []
         self.groups: list[tuple[str, int, int]] = []   # suite, first, end
-        self.suite: Optional[Suite] = None
+        self.suite: Suite | None = None
         self.suites_done = 0
         self.pending: list[str] = []    # diagnostics since the last result
         self.said: list[str] = []       # the runner's other "# ktest:" lines
         self.errors: list[str] = []     # "# ktest: error: ..." lines
         self.in_fixture = False
-        self.restart_at: Optional[int] = None
+        self.restart_at: int | None = None
         self.events: list[Event] = []
 
     @property
@@ -135,11 +125,11 @@ class KtapParser:
         """True once everything the protocol requires has been read."""
         return self.state == ('listed' if self.list_mode else 'done')
 
-    def running_case(self) -> Optional[str]:
+    def running_case(self) -> str | None:
         """The result due next: what was running if the image stopped now."""
         return self.plan[len(self.results)] if len(self.results) < len(self.plan) else None
 
-    def budget_ms(self, name: Optional[str]) -> int:
+    def budget_ms(self, name: str | None) -> int:
         """The time budget of a case (its base name, without a parameter)."""
         default = int((self.options or {}).get(P.OPT_TIMEOUT, P.CASE_TIMEOUT_MS))
         if name is None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
-from typing import Optional
 
 from . import protocol as P
 from .config import Config, UsageError
@@ -24,9 +21,19 @@ def qemu_escape(value: str) -> str:
     return value.replace(',', ',,')
 
 
+def which(name: str) -> str | None:
+    """The executable name on PATH (or name itself when it holds a '/')."""
+    dirs = [''] if os.sep in name else os.environ.get('PATH', os.defpath).split(os.pathsep)
+    for directory in dirs:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
 def find_qemu(name: str) -> str:
     """The path of the QEMU binary, or a UsageError saying how to get it."""
-    path = shutil.which(name)
+    path = which(name)
     if path is None:
         raise UsageError(f'QEMU not found: {name!r}; install it with '
                          "'sudo apt-get install qemu-system-x86' (Debian/Ubuntu package "
@@ -111,7 +118,7 @@ def run_command(cfg: Config, display: str) -> list[str]:
     return cmd + cmdline_args(' '.join(cfg.cmdline)) + gdb_args(cfg) + list(cfg.qemu_args)
 
 
-def test_command(cfg: Config, words: list[str], qmp: Optional[str]) -> list[str]:
+def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
     """The command of one test-mode run: a host executable with the words as
     arguments, or QEMU with only what a test needs: COM1 on stdout, the exit
     device, a VGA card for the VGA tests; -no-reboot turns a triple fault
@@ -129,6 +136,7 @@ def test_command(cfg: Config, words: list[str], qmp: Optional[str]) -> list[str]
 
 def gdb_hint(cfg: Config) -> str:
     """The line telling how to attach gdb to a paused QEMU."""
+    import shlex
     elf = cfg.elf
     if elf is None:
         stem = cfg.image[:-4] if cfg.image.endswith('.img') else cfg.image

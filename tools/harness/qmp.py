@@ -7,7 +7,6 @@ import re
 import socket
 import threading
 import time
-from typing import Optional
 
 KEY_HOLD_MS = 50            # how long each key is held down
 KEY_GAP_MS = 30             # pause after a key is released
@@ -48,7 +47,7 @@ class Qmp:
             if 'event' not in message:
                 return message
 
-    def command(self, name: str, arguments: Optional[dict] = None) -> object:
+    def command(self, name: str, arguments: dict | None = None) -> object:
         """Run one command; QmpError with QEMU's message if it fails."""
         request: dict = {'execute': name}
         if arguments is not None:
@@ -93,10 +92,10 @@ class KeySender:
     def __init__(self, path: str, specs: list[str]) -> None:
         self.path = path
         self.specs = specs               # shared: what is typed is gone
-        self.error: Optional[str] = None
-        self.lost: Optional[str] = None
+        self.error: str | None = None
+        self.lost: str | None = None
         self.lock = threading.Lock()
-        self.thread: Optional[threading.Thread] = None
+        self.thread: threading.Thread | None = None
 
     def prompt(self) -> None:
         """The guest waits for input: start typing the next spec, if any."""
@@ -107,7 +106,7 @@ class KeySender:
         self.thread = threading.Thread(target=self._type, args=(spec, previous), daemon=True)
         self.thread.start()
 
-    def _type(self, spec: str, previous: Optional[threading.Thread]) -> None:
+    def _type(self, spec: str, previous: threading.Thread | None) -> None:
         """Send each key of spec in order (after any earlier spec is done)."""
         if previous:
             previous.join()

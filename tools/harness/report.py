@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import io
 import os
 import sys
-from typing import IO
 
 from . import protocol as P
 from .config import Config
@@ -74,7 +73,7 @@ class Reporter:
 class HumanReporter(Reporter):
     """Readable lines, one per result, then a summary (exit 0/1/77/99)."""
 
-    def __init__(self, out: IO[str], colour: bool, all_logs: bool = False) -> None:
+    def __init__(self, out: io.TextIOBase, colour: bool, all_logs: bool = False) -> None:
         super().__init__()
         self.out = out
         self.colour = colour
@@ -128,7 +127,7 @@ class TapReporter(Reporter):
     """TAP 13 for meson on stdout, one line per result, the plan last;
     readable details on stderr, which meson shows for failed tests."""
 
-    def __init__(self, out: IO[str], err: IO[str]) -> None:
+    def __init__(self, out: io.TextIOBase, err: io.TextIOBase) -> None:
         super().__init__()
         self.out = out
         self.details = HumanReporter(err, colour=False)
@@ -177,6 +176,7 @@ def make_reporter(cfg: Config, quiet: bool = False) -> Reporter:
 
 def write_json(path: str, cfg: Config, run: RunResult) -> None:
     """Every result and the verdict as JSON (written whole, then renamed)."""
+    import json
     verdict = run.verdict()
     data = {
         'image': cfg.image, 'verdict': verdict.kind, 'reason': verdict.reason,

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import sys
-import tempfile
-from typing import Optional
 
 from . import protocol as P
 from .boot import BootOutcome, boot, time_limit
@@ -39,7 +36,7 @@ class RunError(Exception):
 # ---------------------------------------------------------------------------
 # Kernel command lines
 
-def ktest_words(cfg: Config, start: int = 0, globs: Optional[tuple[str, ...]] = None,
+def ktest_words(cfg: Config, start: int = 0, globs: tuple[str, ... | None] = None,
                 listing: bool = False) -> list[str]:
     """The words of one boot: the ktest.* options, then --cmdline's.
     globs replaces --filter (a --fresh-boot boot of one case, which shuffles
@@ -115,7 +112,7 @@ def status_problem(outcome: BootOutcome, where: str) -> str:
     return f'exit status {status} {where}, which is not a ktest exit'
 
 
-def boot_problem(parser: KtapParser, outcome: BootOutcome, limit: Optional[float]) -> Optional[str]:
+def boot_problem(parser: KtapParser, outcome: BootOutcome, limit: float | None) -> str | None:
     """Why a boot did not complete as ktest ends a run, or None if it did."""
     where = position(parser)
     if outcome.error:
@@ -136,7 +133,7 @@ def boot_problem(parser: KtapParser, outcome: BootOutcome, limit: Optional[float
 
 
 def consistency(parser: KtapParser, outcome: BootOutcome, start: int,
-                words: list[str]) -> Optional[str]:
+                words: list[str]) -> str | None:
     """What a completed boot says that does not add up, or None."""
     mine = parser.results[start:]
     failed = sum(r.status in FAILED for r in mine)
@@ -154,7 +151,7 @@ def consistency(parser: KtapParser, outcome: BootOutcome, start: int,
     return summary_problem(parser)
 
 
-def summary_problem(parser: KtapParser) -> Optional[str]:
+def summary_problem(parser: KtapParser) -> str | None:
     """The image's own count of its results against what it printed."""
     counts = [SUMMARY_RE.fullmatch(text) for text in parser.said]
     counts = [m for m in counts if m]
@@ -179,7 +176,7 @@ class Session:
         self.cfg = cfg
         self.reporter = reporter
         self.run = RunResult(filtered=bool(cfg.filter))
-        self.plan: Optional[list[str]] = None
+        self.plan: list[str | None] = None
         self.specs = list(cfg.keys)       # --keys left to type, across boots
 
     def boot(self, words: list[str], parser: KtapParser, start: int) -> BootOutcome:
@@ -194,23 +191,21 @@ class Session:
 
         check_length(self.cfg, words)
         self.run.boots += 1
-        with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
-            sender = self.key_sender(os.path.join(tmp, 'qmp.sock'))
-            cmd = test_command(self.cfg, words, sender.path if sender else None)
-            outcome = boot(cmd, parser, sink, P.EXEC_ENDS if self.cfg.exec else P.QEMU_ENDS,
-                           sender, unlimited=self.cfg.gdb is not None)
-            if sender:
-                sender.wait()
-                if sender.lost:
-                    outcome.stderr.append(f'(run_qemu.py: {sender.lost})')
-        return outcome
-
-    def key_sender(self, path: str) -> Optional[object]:
-        """A key sender on path when keys are to be typed."""
+        ends = P.EXEC_ENDS if self.cfg.exec else P.QEMU_ENDS
+        unlimited = self.cfg.gdb is not None
         if not self.specs or self.cfg.exec:
-            return None
+            return boot(test_command(self.cfg, words, None), parser, sink, ends,
+                        None, unlimited)
+        import tempfile
         from .qmp import KeySender
-        return KeySender(path, self.specs)
+        with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
+            sender = KeySender(os.path.join(tmp, 'qmp.sock'), self.specs)
+            outcome = boot(test_command(self.cfg, words, sender.path), parser, sink,
+                           ends, sender, unlimited)
+            sender.wait()
+            if sender.lost:
+                outcome.stderr.append(f'(run_qemu.py: {sender.lost})')
+        return outcome
 
     def take_plan(self, plan: list[str]) -> None:
         """The first boot's plan is the run's; every later one must match it."""
@@ -221,7 +216,7 @@ class Session:
             raise RunError(f'a boot planned {", ".join(plan) or "nothing"}, not the '
                            f'{plural(len(self.plan), "case")} planned before')
 
-    def fail(self, reason: str, outcome: Optional[BootOutcome] = None) -> None:
+    def fail(self, reason: str, outcome: BootOutcome | None = None) -> None:
         """The run went wrong: the rest of the plan is NOT RUN."""
         done = len(self.run.results)
         for name in (self.plan or [])[done:]:
@@ -242,7 +237,7 @@ class Session:
         return len(self.run.results)
 
     def settle(self, parser: KtapParser, outcome: BootOutcome, start: int,
-               words: list[str]) -> Optional[int]:
+               words: list[str]) -> int | None:
         """After a boot: where the next boot starts, or None when the run is
         over (completed, or failed as a whole)."""
         limit = time_limit(parser, False)
@@ -349,6 +344,8 @@ def print_list(cfg: Config) -> int:
 
 def dry_run(cfg: Config) -> int:
     """--dry-run: print the first command of the run."""
+    import shlex
+    import tempfile
     listing = cfg.list or cfg.fresh_boot
     qmp = os.path.join(tempfile.gettempdir(), 'ktest-XXXXXX', 'qmp.sock')
     words = ktest_words(cfg, listing=listing)
@@ -364,7 +361,7 @@ def run_tests(cfg: Config) -> int:
         return dry_run(cfg)
     check_image(cfg.image)
     if not cfg.exec:
-        cfg = type(cfg)(**{**cfg.__dict__, 'qemu': find_qemu(cfg.qemu)})
+        cfg = cfg._replace(qemu=find_qemu(cfg.qemu))
     if cfg.gdb:
         print(gdb_hint(cfg), file=sys.stderr, flush=True)
     if cfg.list:

@@ -5,8 +5,6 @@ a summary for a person, JSON.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional
 
 # A case's status. TIMEOUT: the kernel stopped it, or it hung the machine;
 # CRASHED: it reset or stopped the machine (triple fault, an exit of its
@@ -19,36 +17,53 @@ FAILED = (FAIL, TIMEOUT, CRASHED)
 ERROR = 'ERROR'
 
 
-@dataclass
 class CaseResult:
-    """One result: a case, or one parameter of a parameterized case."""
+    """One result: a case, or one parameter of a parameterized case.
 
-    name: str                        # suite.case or suite.case[param]
-    status: str                      # one of the statuses above
-    reason: str = ''                 # of SKIP, TIMEOUT, CRASHED, NOT RUN
-    log: list[str] = field(default_factory=list)   # its diagnostics
-    duration_us: Optional[int] = None
-    where: str = ''                  # file:line of its first failed check
+    name: suite.case or suite.case[param]; status: one of the statuses
+    above; reason: of SKIP, TIMEOUT, CRASHED, NOT RUN; log: its diagnostics
+    and text, in order; duration_us: as the image measured it.
+    """
+
+    __slots__ = ('name', 'status', 'reason', 'log', 'duration_us')
+
+    def __init__(self, name: str, status: str, reason: str = '',
+                 log: list[str] | None = None, duration_us: int | None = None) -> None:
+        self.name = name
+        self.status = status
+        self.reason = reason
+        self.log = [] if log is None else log
+        self.duration_us = duration_us
+
+    def __repr__(self) -> str:
+        return f'CaseResult({self.name!r}, {self.status!r}, {self.reason!r})'
 
 
-@dataclass
 class Verdict:
     """PASS, FAIL, SKIP or ERROR, with why; for an ERROR, the output to show."""
 
-    kind: str
-    reason: str
-    tail: list[str] = field(default_factory=list)
-    stderr: list[str] = field(default_factory=list)
+    __slots__ = ('kind', 'reason', 'tail', 'stderr')
+
+    def __init__(self, kind: str, reason: str, tail: list[str] | None = None,
+                 stderr: list[str] | None = None) -> None:
+        self.kind = kind
+        self.reason = reason
+        self.tail = tail or []
+        self.stderr = stderr or []
+
+    def __repr__(self) -> str:
+        return f'Verdict({self.kind!r}, {self.reason!r})'
 
 
-@dataclass
 class RunResult:
-    """Every planned result of a run, in order, and the run's own error."""
+    """Every planned result of a run, in order, and the run's own error
+    (set when the run itself went wrong); filtered: a filter chose the cases."""
 
-    results: list[CaseResult] = field(default_factory=list)
-    error: Optional[Verdict] = None  # set when the run itself went wrong
-    boots: int = 0
-    filtered: bool = False           # a filter chose the cases
+    def __init__(self, filtered: bool = False) -> None:
+        self.results: list[CaseResult] = []
+        self.error: Verdict | None = None
+        self.boots = 0
+        self.filtered = filtered
 
     def verdict(self) -> Verdict:
         """The run's verdict: never PASS unless every result passed or was
