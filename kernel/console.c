@@ -60,6 +60,19 @@ int kvprintf(const char *fmt, va_list ap)
 	return n;
 }
 
+/* console_printer's sink: one piece of text, under the lock. */
+static void locked_sink(void *ctx, const char *s, size_t n)
+{
+	uint64_t flags = irq_save();
+
+	lock_held = true;
+	both_sinks(ctx, s, n);
+	lock_held = false;
+	irq_restore(flags);
+}
+
+const struct printer console_printer = { locked_sink, NULL };
+
 int kprintf(const char *fmt, ...)
 {
 	va_list ap;

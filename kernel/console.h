@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "boot_info.h"
+#include "lib/printf.h"
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -20,6 +21,10 @@ void console_init(const struct boot_info *bi);
  */
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
+
+/* The console as a printer (lib/printf.h): each conversion of a pprintf()
+ * is written under the console lock, the whole call not. */
+extern const struct printer console_printer;
 
 /* Panic path: forget a lock holder that will never come back. */
 void console_break_lock(void);

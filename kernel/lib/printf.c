@@ -438,3 +438,14 @@ int ksnprintf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+int pprintf(const struct printer *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vformat(p->sink, p->ctx, fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -58,4 +58,14 @@ int kvsnprintf(char *buf, size_t len, const char *fmt, va_list ap)
 /* C99 snprintf: kvsnprintf with variadic arguments. */
 int ksnprintf(char *buf, size_t len, const char *fmt, ...) KLIB_PRINTF_(3, 4);
 
+/* Somewhere to print to: a sink and its context (the console's is
+ * console_printer; tests print into buffers). */
+struct printer {
+	fmt_sink sink;
+	void *ctx;
+};
+
+/* printf to p; returns the length, as fmt_vformat(). */
+int pprintf(const struct printer *p, const char *fmt, ...) KLIB_PRINTF_(2, 3);
+
 #endif /* KLIB_PRINTF_H */

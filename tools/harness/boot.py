@@ -110,10 +110,12 @@ class Streams:
                 self._read(fd)
 
 
-def start(cmd: list[str]) -> subprocess.Popen:
-    """Start a run in a session of its own: stdin is not the terminal."""
+def start(cmd: list[str], stdin_pipe: bool = False) -> subprocess.Popen:
+    """Start a run in a session of its own: stdin is not the terminal (a
+    pipe when the harness types on COM1, which is QEMU's stdin)."""
+    stdin = subprocess.PIPE if stdin_pipe else subprocess.DEVNULL
     try:
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        return subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise UsageError(f'cannot start {cmd[0]}: {exc.strerror}') from None
@@ -127,8 +129,10 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    for stream in (proc.stdout, proc.stderr):
-        stream.close()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def wait_for_exit(proc: subprocess.Popen, outcome: BootOutcome) -> int | None:
@@ -206,7 +210,9 @@ def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
     """Run cmd to its end, its output into parser and the events into sink;
     ends maps exit statuses to pass, fail, error, restart."""
     outcome = BootOutcome()
-    proc = start(cmd)
+    proc = start(cmd, keys is not None and keys.wants_serial)
+    if keys is not None and proc.stdin is not None:
+        keys.serial = lambda data: (proc.stdin.write(data), proc.stdin.flush())
     try:
         Pump(parser, sink, keys, unlimited).run(Streams(proc, outcome), outcome)
         if not (outcome.timed_out or outcome.error):

@@ -46,7 +46,8 @@ test mode (--test, implied by any test option):
   --keys: when a case calls ktest_ask_for_input(), the harness types the next
   SPEC through QEMU's QMP socket (send-key), key by key. SPEC is a
   space-separated list of QEMU `sendkey` names and combos:
-  "a shift-a ret up kp_1 ctrl-alt-delete 0x1e".
+  "a shift-a ret up kp_1 ctrl-alt-delete 0x1e", or serial:TEXT, which sends
+  TEXT to COM1 as a terminal would ("serial:help\\r"; \\n \\r \\t \\\\).
 
 environment (used when the option is not given; meson sets them):
   KTEST_IMAGE    IMAGE              KTEST_QEMU     --qemu
@@ -250,8 +251,14 @@ def split_filters(values: list[str]) -> tuple[str, ...]:
 
 
 def check_keys(specs: list[str]) -> None:
-    """Reject --keys specs that QEMU's sendkey syntax cannot mean."""
+    """Reject --keys specs that QEMU's sendkey syntax cannot mean (a
+    `serial:TEXT` spec may hold any printable ASCII)."""
     for spec in specs:
+        if spec.startswith('serial:'):
+            if not spec[7:] or re.search(r'[^\x20-\x7e]', spec):
+                raise UsageError(f'--keys: {spec!r}: serial: takes printable text '
+                                 '(\\n, \\r, \\t, \\\\ for the others)')
+            continue
         if not spec.split():
             raise UsageError('--keys: empty key list')
         for key in spec.split():

@@ -32,6 +32,24 @@ def display_hint(display: str) -> str | None:
     return None
 
 
+NO_TERMINAL = (f'{PROG}: no terminal here: QEMU cannot take keys, so Ctrl-A X does '
+               'not reach it; stop it with Ctrl-C or kill (the kernel\'s shell '
+               'also takes `reboot` on a serial terminal)')
+
+
+def terminal_input() -> tuple[int | None, str | None]:
+    """QEMU's stdin: this process's when it is a terminal (None: inherit),
+    else the process's controlling terminal (meson compile runs the `run`
+    target with stdin at /dev/null, its output still on the terminal), else
+    nothing, with a note saying how to stop QEMU."""
+    if sys.stdin.isatty():
+        return None, None
+    try:
+        return os.open('/dev/tty', os.O_RDWR | os.O_NOCTTY), None
+    except OSError:
+        return subprocess.DEVNULL, NO_TERMINAL
+
+
 def wait(proc: subprocess.Popen) -> int:
     """Wait for QEMU; on Ctrl-C give it two seconds, then kill it."""
     try:
@@ -56,11 +74,15 @@ def run_interactive(cfg: Config) -> int:
         return 0
     check_image(cfg.image)
     cmd[0] = find_qemu(cfg.qemu)
-    for hint in (display_hint(display), gdb_hint(cfg) if cfg.gdb else None):
+    stdin, note = terminal_input()
+    for hint in (display_hint(display), note, gdb_hint(cfg) if cfg.gdb else None):
         if hint:
             print(hint, file=sys.stderr, flush=True)
     try:
-        proc = subprocess.Popen(cmd)
+        proc = subprocess.Popen(cmd, stdin=stdin)
     except OSError as exc:
         raise UsageError(f'cannot start {cfg.qemu}: {exc.strerror}') from None
+    finally:
+        if isinstance(stdin, int) and stdin >= 0:
+            os.close(stdin)
     return wait(proc)

@@ -65,6 +65,28 @@ class Qmp:
         self.sock.close()
 
 
+SERIAL = 'serial:'
+ESCAPES = {'n': '\n', 'r': '\r', 't': '\t', '\\': '\\'}
+
+
+def serial_bytes(text: str) -> bytes:
+    """The bytes a serial:TEXT spec sends: \\n, \\r, \\t, \\\\ escaped."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == '\\' and text[i + 1:i + 2] in ESCAPES:
+            out.append(ESCAPES[text[i + 1]])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return ''.join(out).encode('ascii')
+
+
+def uses_serial(specs: list[str]) -> bool:
+    """Whether any spec types on COM1 (QEMU's stdin must then be a pipe)."""
+    return any(spec.startswith(SERIAL) for spec in specs)
+
+
 class KeyRefused(Exception):
     """QEMU refused a send-key command (a bad key name)."""
 
@@ -90,6 +112,8 @@ class KeySender:
     """
 
     def __init__(self, path: str, specs: list[str]) -> None:
+        self.serial: Callable[[bytes], None] | None = None   # COM1's input
+        self.wants_serial = uses_serial(specs)
         self.path = path
         self.specs = specs               # shared: what is typed is gone
         self.error: str | None = None
@@ -110,6 +134,9 @@ class KeySender:
         """Send each key of spec in order (after any earlier spec is done)."""
         if previous:
             previous.join()
+        if spec.startswith(SERIAL):
+            self._send_serial(spec)
+            return
         try:
             qmp = Qmp(self.path)
             try:
@@ -121,6 +148,16 @@ class KeySender:
             with self.lock:
                 self.error = self.error or f'could not type --keys {spec!r}: {exc}'
         except (OSError, ValueError, QmpError) as exc:
+            with self.lock:
+                self.lost = self.lost or f'could not type --keys {spec!r}: {exc}'
+
+    def _send_serial(self, spec: str) -> None:
+        """Write a serial:TEXT spec to COM1, a character at a time."""
+        try:
+            for byte in serial_bytes(spec[len(SERIAL):]):
+                self.serial(bytes([byte]))
+                time.sleep(KEY_GAP_MS / 1000)
+        except (OSError, TypeError) as exc:
             with self.lock:
                 self.lost = self.lost or f'could not type --keys {spec!r}: {exc}'
 

@@ -9,6 +9,10 @@
 /* GDT + TSS, IDT, PICs and PIT; leaves interrupts enabled. */
 void arch_init(const struct boot_info *bi);
 
+/* Reset the machine: the 8042 keyboard controller's reset line, else a
+ * triple fault. Never returns. */
+__attribute__((noreturn)) void arch_reboot(void);
+
 /* Registers saved by the interrupt entry stubs (isr.asm), lowest address first. */
 struct int_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
