@@ -36,8 +36,37 @@ def shown_log(result: CaseResult) -> list[str]:
     return shown
 
 
+def command_line(cfg: Config, filters: tuple[str, ...]) -> str:
+    """The run_qemu.py command that runs cfg's image again as cfg did, with
+    filters as its selection."""
+    import shlex
+    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        'run_qemu.py')
+    words = [os.path.relpath(tool), os.path.relpath(cfg.image), '--test']
+    words += ['--exec'] if cfg.exec else ['--machine', cfg.machine, '--memory', str(cfg.memory)]
+    words += [f'--filter={",".join(filters)}'] if filters else []
+    words += [f'--shuffle={cfg.shuffle}'] if cfg.shuffle is not None else []
+    words += [f'--repeat={cfg.repeat}'] if cfg.repeat > 1 else []
+    words += [f'--case-timeout={cfg.case_timeout}'] if cfg.case_timeout else []
+    words += ['--fresh-boot'] if cfg.fresh_boot else []
+    words += [f'--keys={k}' for k in cfg.keys] + [f'--cmdline={w}' for w in cfg.cmdline]
+    words += [f'--qemu-arg={a}' for a in cfg.qemu_args]
+    return shlex.join(words)
+
+
+def reproduction(cfg: Config, run: RunResult) -> list[str]:
+    """How to rerun a failed run exactly, and its failed cases alone."""
+    failed = tuple(dict.fromkeys(r.name for r in run.results if r.status in FAILED))
+    lines = [f'rerun: {command_line(cfg, cfg.filter)}']
+    if failed and failed != cfg.filter and len(failed) < len(run.results):
+        lines.append(f'rerun the failed cases: {command_line(cfg, failed)}')
+    return lines
+
+
 class Reporter:
     """Counts the results it is given; subclasses show them."""
+
+    cfg: Config | None = None       # set by make_reporter: for the rerun line
 
     def __init__(self) -> None:
         self.counts = {PASS: 0, SKIP: 0, 'FAILED': 0, NOT_RUN: 0}
@@ -113,13 +142,20 @@ class HumanReporter(Reporter):
                 for line in lines:
                     self.say(f'    | {line}')
 
+    def show_rerun(self, run: RunResult) -> None:
+        """After a failure or error: the command lines that reproduce it."""
+        if self.cfg is not None and run.verdict().kind in (FAIL, ERROR):
+            for line in reproduction(self.cfg, run):
+                self.say(line)
+
     def finish(self, run: RunResult) -> int:
         verdict = run.verdict()
         self.say(self.summary())
         if verdict.kind == ERROR:
             self.show_error(verdict)
-            return EXIT_STATUS[ERROR]
-        self.say(f'{self.label(verdict.kind)}: {verdict.reason}')
+        else:
+            self.say(f'{self.label(verdict.kind)}: {verdict.reason}')
+        self.show_rerun(run)
         return EXIT_STATUS[verdict.kind]
 
 
@@ -154,6 +190,10 @@ class TapReporter(Reporter):
     def finish(self, run: RunResult) -> int:
         verdict = run.verdict()
         self.details.say(self.summary())
+        self.details.cfg = self.cfg
+        self.details.show_rerun(run)
+        for line in reproduction(self.cfg, run) if self.cfg and verdict.kind != PASS else []:
+            self.say(f'# {line}')
         if verdict.kind == ERROR:
             self.details.show_error(verdict)
             self.say(f'not ok {self.number + 1} ktest.run # ERROR {verdict.reason}')
@@ -167,11 +207,14 @@ class TapReporter(Reporter):
 def make_reporter(cfg: Config, quiet: bool = False) -> Reporter:
     """The reporter for --tap or for a person (quiet: none that prints)."""
     if quiet:
-        return Reporter()
-    if cfg.tap:
-        return TapReporter(sys.stdout, sys.stderr)
-    colour = sys.stdout.isatty() and not os.environ.get('NO_COLOR')
-    return HumanReporter(sys.stdout, colour, cfg.log)
+        reporter = Reporter()
+    elif cfg.tap:
+        reporter = TapReporter(sys.stdout, sys.stderr)
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get('NO_COLOR')
+        reporter = HumanReporter(sys.stdout, colour, cfg.log)
+    reporter.cfg = cfg
+    return reporter
 
 
 def write_json(path: str, cfg: Config, run: RunResult) -> None:
