@@ -53,7 +53,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
-from run_qemu import positive_int   # the same argparse type as the harness
+from harness import protocol as P
+from harness.boot import decode_line
+from harness.cli import positive_int   # the same argparse type as the harness
+from harness.ktap import KtapParser, ProtocolError
 
 PROG = 'bench.py'
 EXIT_USAGE = 2
@@ -66,9 +69,7 @@ DOC_END = '<!-- end of the part tools/bench.py writes; notes below it are kept -
 DEFAULT_TOUCH = 'kernel/lib/string_test.c'
 BENCH_IMAGES = ('trivial_1', 'trivial_1000')
 BOOT_LIMIT_S = 120.0        # a QEMU-alone boot that takes longer is a hang
-QEMU_PASSED = 33            # isa-debug-exit 0x10
-QEMU_FAILED = 35            # isa-debug-exit 0x11: a case failed, run complete
-QEMU_PANIC = 37             # isa-debug-exit 0x12: the kernel gave up
+QEMU_PASSED = P.qemu_status(P.EXIT_PASS)
 MESON_OK = ('OK', 'SKIP', 'EXPECTEDFAIL')
 
 # Targets of issue 7.
@@ -82,13 +83,12 @@ MIN_RATE_TIME_S = 0.010
 
 # The floor image: a boot sector that ends QEMU at once, as a passing test
 # image would (docs/protocol.md, "Exit"), assembled by hand.
-FLOOR_CODE = bytes([
-    0xBA, 0xF4, 0x00,                    # mov dx, 0xf4      ; isa-debug-exit
-    0x66, 0xB8, 0x10, 0x00, 0x00, 0x00,  # mov eax, 0x10     ; run completed, passed
-    0x66, 0xEF,                          # out dx, eax       ; QEMU exits 33
-    0xF4,                                # hlt               ; not reached
-    0xEB, 0xFD,                          # jmp short hlt
-])
+FLOOR_CODE = (
+    bytes([0xBA]) + P.EXIT_PORT.to_bytes(2, 'little')          # mov dx, EXIT_PORT
+    + bytes([0x66, 0xB8]) + P.EXIT_PASS.to_bytes(4, 'little')  # mov eax, EXIT_PASS
+    + bytes([0x66, 0xEF,                 # out dx, eax       ; QEMU exits, passed
+             0xF4,                       # hlt               ; not reached
+             0xEB, 0xFD]))               # jmp short hlt
 # For --variants: print one byte on COM1 before exiting, to time the firmware.
 FLOOR_PRINT = bytes([
     0xBA, 0xF8, 0x03,                    # mov dx, 0x3f8     ; COM1 data
@@ -98,7 +98,6 @@ FLOOR_PRINT = bytes([
 SECTOR = 512
 BOOT_SIGNATURE = b'\x55\xaa'
 
-CASE_RESULT = re.compile(rb'^    (?:not )?ok \d+ ', re.MULTILINE)
 NINJA_DIRTY = re.compile(r'^ninja explain: (\S+) is dirty$', re.MULTILINE)
 NINJA_STEP = re.compile(r'^\[\d+/(\d+)\]', re.MULTILINE)
 
@@ -175,6 +174,20 @@ class Image:
     boots: list[Boot] = field(default_factory=list)
     harness: list[float] = field(default_factory=list)
     skipped: str = ''               # why it is not timed with QEMU alone
+
+
+def result_count(output: bytes) -> int:
+    """How many results (cases, and parameters of parameterized cases) a
+    boot's serial output reports, read by the harness's KTAP parser. Reading
+    stops at an unfinished last line or at the first line that breaks the
+    protocol: a QEMU-alone boot has no harness to resume it."""
+    parser = KtapParser()
+    for raw in output.split(b'\n')[:-1]:
+        try:
+            parser.feed(decode_line(raw))
+        except ProtocolError:
+            break
+    return len(parser.results)
 
 
 def fmt_value(value: Optional[float], unit: str) -> str:
@@ -280,13 +293,17 @@ def cross_files(build: Build) -> list[str]:
 
 
 def harness_args(build: Build) -> list[str]:
-    """The run_qemu.py options every test image gets (harness_args in ktest/meson.build)."""
+    """The run_qemu.py options, after `IMAGE --test`, that ktest/meson.build
+    gives an image with no settings of its own (no keys, QEMU arguments,
+    machine or memory), in its order; a test then adds --tap. Keep in step
+    with `harness_args` and `args` there."""
     opts = build.options
-    return ['--qemu', str(opts.get('qemu', 'qemu-system-x86_64')),
-            '--memory', str(opts.get('memory', 128)),
-            '--machine', str(opts.get('machine', 'pc')),
-            '--timeout', str(opts.get('test_timeout', 20)),
-            '--case-timeout', str(opts.get('case_timeout', 5000))]
+    args = ['--qemu', str(opts.get('qemu', 'qemu-system-x86_64'))]
+    case_timeout = int(opts.get('case_timeout', 0) or 0)   # 0: the image's own budget
+    if case_timeout > 0:
+        args += ['--case-timeout', str(case_timeout)]
+    return args + ['--machine', str(opts.get('machine', 'pc')),
+                   '--memory', str(opts.get('memory', 128))]
 
 
 def find_tool(name: str, hint: str) -> str:
@@ -354,7 +371,7 @@ def time_boot(cmd: list[str], cwd: str, env: Optional[dict[str, str]] = None) ->
         if status < 0:
             raise BenchError(f'{shlex.join(cmd)}: no exit within {BOOT_LIMIT_S:.0f} s '
                              '(the image hangs?)')
-        if status not in (QEMU_PASSED, QEMU_FAILED, QEMU_PANIC):
+        if status not in P.QEMU_ENDS:     # any end of the protocol, restart too
             err.seek(0)
             message = err.read().decode('utf-8', 'replace').strip().splitlines()
             raise BenchError(f'{shlex.join(cmd)}: QEMU exited {status}'
@@ -428,7 +445,7 @@ def bench_image(build: Build, name: str) -> Image:
     """One of ktest/bench's images, with the options a test image gets."""
     run_qemu = os.path.join(build.source, 'tools', 'run_qemu.py')
     path = os.path.join(build.dir, 'ktest', f'{name}_test.img')
-    args = [path, '--test', '--tap'] + harness_args(build)
+    args = [path, '--test'] + harness_args(build) + ['--tap']
     env = dict(os.environ)
     return Image(name, 'bench', dry_run(run_qemu, args, build.dir, env),
                  [build.python, run_qemu] + args, build.dir, env)
@@ -487,7 +504,7 @@ def case_figures(floor: Image, one: Image, many: Image) -> list[Figure]:
     rate, rate_note = rates(size, paired(t1000, tf, lambda a, b: a - b))
     extra = paired(size, [float(len(b.output)) for b in one.boots], lambda a, b: a - b)
     rate_harness, harness_note = rates(extra, through)
-    cases = len(CASE_RESULT.findall(many.boots[-1].output))
+    cases = result_count(many.boots[-1].output)
     return [
         Figure('minimal_image', 'minimal test image (trivial_1: one empty case), QEMU alone',
                's', t1),
@@ -876,7 +893,7 @@ def image_table(floor: Image, images: list[Image]) -> list[str]:
         firsts = [b.first_byte for b in image.boots if b.first_byte is not None]
         lasts = [b.after_last for b in image.boots if b.after_last is not None]
         out = image.boots[-1].output
-        cells = [image.name, image.suite, str(len(CASE_RESULT.findall(out))),
+        cells = [image.name, image.suite, str(result_count(out)),
                  f'{len(out)} B', fmt_value(min(t), 's'),
                  fmt_value(statistics.median(t), 's'), fmt_value(max(t), 's'),
                  fmt_value(statistics.median(t) / base, 'x'),
@@ -1084,7 +1101,7 @@ def measure(args: argparse.Namespace) -> int:
     variants: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix='ktest-bench-') as tmp:
         # On IDE whatever $KTEST_DISK says: SeaBIOS boots no virtio disk this small.
-        floor_args = [write_floor(tmp), '--test', '--tap', '--disk', 'ide'] + harness_args(build)
+        floor_args = [write_floor(tmp), '--test'] + harness_args(build) + ['--disk', 'ide']
         floor = Image('floor', '', dry_run(os.path.join(build.source, 'tools', 'run_qemu.py'),
                                            floor_args, build.dir, dict(os.environ)),
                       [], build.dir, dict(os.environ))

@@ -17,7 +17,7 @@ import unittest
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))        # bench.py imports run_qemu
+sys.path.insert(0, str(HERE.parent))        # bench.py imports the harness package
 spec = importlib.util.spec_from_file_location('bench', HERE.parent / 'bench.py')
 bench = importlib.util.module_from_spec(spec)
 sys.modules['bench'] = bench                # dataclasses look their module up
