@@ -206,6 +206,19 @@ class BootTest(TempDirTest):
                                                        r'disk$'):
             timing.time_boot(cmd, str(self.tmp))
 
+    def test_a_failed_harness_run_says_why(self) -> None:
+        """A harness run that fails names its Bail out! reason, else its last words."""
+        cmd = self.fake_qemu(b'ok 1 a\nBail out! gave up after 16 boots\n', 99, 'tail\n')
+        with self.assertRaisesRegex(timing.BenchError, r'qemu\.py: Bail out! gave up after '
+                                                       r'16 boots$'):
+            timing.time_harness(cmd, str(self.tmp), dict(os.environ))
+        cmd = self.fake_qemu(b'', 2, 'run_qemu.py: error: no image\n')
+        with self.assertRaisesRegex(timing.BenchError, r'qemu\.py: run_qemu\.py: error: no '
+                                                       r'image$'):
+            timing.time_harness(cmd, str(self.tmp), dict(os.environ))
+        self.assertGreater(timing.time_harness(self.fake_qemu(KTAP, 0), str(self.tmp),
+                                               dict(os.environ)), 0)
+
     def test_killed_is_a_hang(self) -> None:
         """A boot killed at the limit is reported as a hang."""
         with tempfile.TemporaryFile() as err:

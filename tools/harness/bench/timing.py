@@ -19,6 +19,7 @@ from ..ktap import KtapParser, ProtocolError
 from .common import BenchError, last_line, progress
 
 BOOT_LIMIT_S = 120.0        # a QEMU-alone boot that takes longer is a hang
+TAP_BAIL_OUT = 'Bail out!'  # TAP: the harness's run failed
 
 
 def result_count(output: bytes) -> int:
@@ -124,19 +125,27 @@ def time_boot(cmd: list[str], cwd: str, env: Optional[dict[str, str]] = None) ->
                 None if last is None else end - last)
 
 
+def harness_failure(stdout: str, stderr: str, status: int) -> str:
+    """Why a harness run failed: the reason on its TAP "Bail out!" line, else
+    its last line on stderr (its report ends with the image's last output)."""
+    bail = [line for line in stdout.splitlines() if line.startswith(TAP_BAIL_OUT)]
+    return bail[-1] if bail else last_line(stderr, f'exit {status}')
+
+
 def time_harness(cmd: list[str], cwd: str, env: dict[str, str]) -> float:
-    """Wall time of one run_qemu.py --test --tap run (what meson test starts)."""
+    """Wall time of one run_qemu.py --test --tap run (what meson test starts;
+    like meson, read its TAP)."""
     start = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              errors='replace', timeout=BOOT_LIMIT_S)
+                              capture_output=True, text=True, errors='replace',
+                              timeout=BOOT_LIMIT_S)
     except subprocess.TimeoutExpired:
         raise BenchError(f'{shlex.join(cmd)}: no end within {BOOT_LIMIT_S:.0f} s') from None
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise BenchError(f'{shlex.join(cmd)}: '
-                         f'{last_line(proc.stderr, f"exit {proc.returncode}")}')
+                         f'{harness_failure(proc.stdout, proc.stderr, proc.returncode)}')
     return seconds
 
 
