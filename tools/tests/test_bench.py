@@ -104,12 +104,12 @@ class SuiteRunsTest(unittest.TestCase):
     def test_rows_and_notes(self) -> None:
         """Ideal time, ratio, replay and the notes come from the test logs."""
         runs = suite.SuiteRuns(cores=2, jobs='2')
-        runs.add_serial(10.0, [{'name': 'a', 'duration': 1.0, 'result': 'OK'},
-                               {'name': 'b', 'duration': 1.0, 'result': 'FAIL'},
-                               {'name': 'c', 'duration': 4.0, 'result': 'SKIP'}])
-        runs.add_parallel(4.0, [{'name': 'a', 'duration': 1.0, 'result': 'OK'},
-                                {'name': 'b', 'duration': 1.0, 'result': 'OK'},
-                                {'name': 'c', 'duration': 4.0, 'result': 'TIMEOUT'}])
+        runs.serial.append((10.0, [{'name': 'a', 'duration': 1.0, 'result': 'OK'},
+                                   {'name': 'b', 'duration': 1.0, 'result': 'FAIL'},
+                                   {'name': 'c', 'duration': 4.0, 'result': 'SKIP'}]))
+        runs.parallel.append((4.0, [{'name': 'a', 'duration': 1.0, 'result': 'OK'},
+                                    {'name': 'b', 'duration': 1.0, 'result': 'OK'},
+                                    {'name': 'c', 'duration': 4.0, 'result': 'TIMEOUT'}]))
         rows = {f.key: f for f in runs.figures()}
         self.assertEqual(rows['suite_ideal'].samples, [3.0])         # 6 s of tests ÷ 2 cores
         self.assertEqual(rows['suite_ratio'].samples, [4.0 / 3.0])

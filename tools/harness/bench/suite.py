@@ -53,66 +53,66 @@ def test_jobs(cores: int) -> str:
     return jobs if jobs.isdigit() and int(jobs) > 0 else str(cores)
 
 
+Run = tuple[float, list[dict]]        # wall time, meson's log of the run
+
+
 @dataclass
 class SuiteRuns:
-    """The samples of the meson test runs, repetition by repetition."""
+    """The meson test runs, repetition by repetition."""
 
     cores: int
     jobs: str
-    serial: list[float] = field(default_factory=list)
-    parallel: list[float] = field(default_factory=list)
-    sums: list[float] = field(default_factory=list)
-    replay: list[float] = field(default_factory=list)
-    longest_first: list[float] = field(default_factory=list)
-    failed: set[str] = field(default_factory=set)
-    longest: tuple[str, float] = ('', 0.0)
-    tests: int = 0
+    serial: list[Run] = field(default_factory=list)       # --num-processes 1
+    parallel: list[Run] = field(default_factory=list)     # the default
 
-    def add_serial(self, seconds: float, log: list[dict]) -> None:
-        """One --num-processes 1 run: its time, and its test times replayed."""
-        self.serial.append(seconds)
-        durations = [e['duration'] for e in log]       # in the order meson started them
-        self.sums.append(sum(durations))
-        self.replay.append(makespan(durations, int(self.jobs)))
-        self.longest_first.append(makespan(sorted(durations, reverse=True), int(self.jobs)))
-        self.failed |= {e['name'] for e in log if e['result'] not in MESON_OK}
-        top = max(log, key=lambda e: e['duration'], default=None)
-        if top and top['duration'] > self.longest[1]:
-            self.longest = (top['name'], top['duration'])
+    def failed(self) -> list[str]:
+        """The tests that were not OK in some run."""
+        return sorted({e['name'] for _, log in self.serial + self.parallel for e in log
+                       if e['result'] not in MESON_OK})
 
-    def add_parallel(self, seconds: float, log: list[dict]) -> None:
-        """One run at the default number of processes."""
-        self.parallel.append(seconds)
-        self.failed |= {e['name'] for e in log if e['result'] not in MESON_OK}
-        self.tests = len(log)
+    def longest(self) -> tuple[str, float]:
+        """The longest test of the serial runs, and its time."""
+        top = max((e for _, log in self.serial for e in log), key=lambda e: e['duration'],
+                  default=None)
+        return (top['name'], top['duration']) if top and top['duration'] > 0 else ('', 0.0)
+
+    def replays(self, longest_first: bool = False) -> list[float]:
+        """Each serial run's test times replayed on jobs slots, in the order
+        meson started them or longest first."""
+        times = [[e['duration'] for e in log] for _, log in self.serial]
+        return [makespan(sorted(t, reverse=True) if longest_first else t, int(self.jobs))
+                for t in times]
 
     def notes(self) -> tuple[str, str]:
         """The notes of the serial run and of the replayed order."""
-        note = (f'{self.tests} tests; the longest, {self.longest[0]}, takes '
-                f'{self.longest[1]:.1f} s alone, a floor under any parallel run')
-        if self.failed:
-            note += f'; not OK in some run: {", ".join(sorted(self.failed))}'
+        name, seconds = self.longest()
+        tests = len(self.parallel[-1][1]) if self.parallel else 0
+        note = (f'{tests} tests; the longest, {name}, takes {seconds:.1f} s alone, '
+                'a floor under any parallel run')
+        if self.failed():
+            note += f'; not OK in some run: {", ".join(self.failed())}'
         order_note = (f'the serial test times replayed on {self.jobs} slots in the order '
                       f'meson starts them; longest first would take '
-                      f'{fmt_value(statistics.median(self.longest_first), "s")}')
+                      f'{fmt_value(statistics.median(self.replays(True)), "s")}')
         return note, order_note
 
     def figures(self) -> list[Figure]:
         """The suite's rows."""
-        ideal = [s / self.cores for s in self.sums]
-        ratio = paired(self.parallel, ideal, lambda a, b: a / b)
+        serial, parallel = [s for s, _ in self.serial], [s for s, _ in self.parallel]
+        ideal = [sum(e['duration'] for e in log) / self.cores for _, log in self.serial]
+        ratio = paired(parallel, ideal, lambda a, b: a / b)
         note, order_note = self.notes()
         return [
             Figure('suite_serial', 'meson test, whole suite, --num-processes 1', 's',
-                   self.serial, note=note),
+                   serial, note=note),
             Figure('suite_parallel', f'meson test, whole suite, default ({self.jobs} '
-                   'processes)', 's', self.parallel),
+                   'processes)', 's', parallel),
             Figure('suite_ideal', 'sum of the test times (at --num-processes 1) ÷ '
                    f'{self.cores} cores', 's', ideal),
             Figure('suite_ratio', 'parallel ÷ (sum of test times ÷ cores)', 'x', ratio,
                    f'≤ {TARGET_SUITE_RATIO}×', statistics.median(ratio) <= TARGET_SUITE_RATIO),
             Figure('suite_replay', f'best case of meson\'s test order on {self.jobs} '
-                   'processes (no contention)', 's', self.replay, note=order_note),
+                   'processes (no contention)', 's', self.replays(), note=order_note),
         ]
 
 
@@ -122,7 +122,7 @@ def suite_figures(meson: str, build: Build, reps: int) -> list[Figure]:
     runs = SuiteRuns(cores, test_jobs(cores))
     for rep in range(reps):
         progress(f'meson test --num-processes 1, repetition {rep + 1} of {reps}')
-        runs.add_serial(*meson_test(meson, build, ['--num-processes', '1'], 'bench-serial'))
+        runs.serial.append(meson_test(meson, build, ['--num-processes', '1'], 'bench-serial'))
         progress(f'meson test (default: {runs.jobs} processes), repetition {rep + 1} of {reps}')
-        runs.add_parallel(*meson_test(meson, build, [], 'bench-parallel'))
+        runs.parallel.append(meson_test(meson, build, [], 'bench-parallel'))
     return runs.figures()
