@@ -217,13 +217,28 @@ def make_reporter(cfg: Config, quiet: bool = False) -> Reporter:
     return reporter
 
 
+REPORT_DIR_VARIABLE = 'KTEST_REPORT_DIR'
+
+
+def report_paths(cfg: Config, env: dict[str, str]) -> list[str]:
+    """Where the JSON report goes: --json, and a file named after the image
+    in $KTEST_REPORT_DIR (meson sets it for tools/junit.py to gather)."""
+    paths = [cfg.json] if cfg.json else []
+    directory = env.get(REPORT_DIR_VARIABLE)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        stem = os.path.basename(cfg.image).removesuffix('.img')
+        paths.append(os.path.join(directory, stem + '.json'))
+    return paths
+
+
 def write_json(path: str, cfg: Config, run: RunResult) -> None:
     """Every result and the verdict as JSON (written whole, then renamed)."""
     import json
     verdict = run.verdict()
     data = {
         'image': cfg.image, 'verdict': verdict.kind, 'reason': verdict.reason,
-        'boots': run.boots,
+        'boots': run.boots, 'rerun': command_line(cfg, cfg.filter),
         'results': [{'name': r.name, 'status': r.status, 'reason': r.reason,
                      'duration_us': r.duration_us, 'log': r.log} for r in run.results],
     }

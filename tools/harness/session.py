@@ -20,7 +20,7 @@ from .boot import BootOutcome, boot, time_limit
 from .config import Config, UsageError
 from .ktap import KtapParser
 from .qemu import builtin_cmdline, check_image, find_qemu, gdb_hint, test_command
-from .report import make_reporter, Reporter, write_json
+from .report import Reporter, make_reporter, report_paths, write_json
 from .verdict import (CRASHED, ERROR, FAILED, NOT_RUN, SKIP, TIMEOUT, CaseResult,
                       RunResult, Verdict, plural)
 
@@ -373,6 +373,6 @@ def run_tests(cfg: Config) -> int:
         fresh_boot(cfg, session)
     else:
         session.run_selection(lambda start: ktest_words(cfg, start))
-    if cfg.json:
-        write_json(cfg.json, cfg, session.run)
+    for path in report_paths(cfg, os.environ):
+        write_json(path, cfg, session.run)
     return session.reporter.finish(session.run)
