@@ -5,7 +5,7 @@ check as an annotation on the pull request's diff.
 
     tools/junit.py -C build                  # build/meson-logs/ktest.junit.xml
     tools/junit.py -C build --github         # also ::error file=..,line=..:: lines
-    tools/junit.py -o all.xml shard1/ shard2/   # merge the reports of shards
+    tools/junit.py -o all.xml --summary shard1/ shard2/   # merge shards' reports
 
 It reads the JSON reports run_qemu.py leaves in meson-logs/ktest/ (meson
 sets KTEST_REPORT_DIR for every test image and host test), or those in the
@@ -164,6 +164,22 @@ def annotations(reports: list[dict]) -> list[str]:
     return lines
 
 
+def summary(reports: list[dict]) -> list[str]:
+    """A reader's summary: counts per status, every failed case and run error."""
+    counts: dict[str, int] = {}
+    lines = []
+    for report in reports:
+        for result in report['results']:
+            counts[result['status']] = counts.get(result['status'], 0) + 1
+            if result['status'] in FAILED:
+                lines.append(f'  {result["status"]} {result["name"]} ({report["suite"]}): '
+                             f'{failure_message(result)}')
+        if report['verdict'] == 'ERROR':
+            lines.append(f'  ERROR {report["suite"]}: {report.get("reason", "")}')
+    head = ', '.join(f'{n} {status.lower()}' for status, n in sorted(counts.items()))
+    return [f'{len(reports)} images: {head or "no results"}'] + lines
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The options."""
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split('\n\n')[0],
@@ -173,6 +189,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('-o', '--output', help='the JUnit file to write')
     parser.add_argument('--github', action='store_true',
                         help='also print failures as GitHub Actions annotations')
+    parser.add_argument('--summary', action='store_true',
+                        help='also print counts per status and every failure')
     parser.add_argument('reports', nargs='*', help='report files or directories')
     args = parser.parse_args(argv)
     if not args.output:
@@ -194,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     junit(reports).write(tmp, encoding='utf-8', xml_declaration=True)
     os.replace(tmp, args.output)
     for line in annotations(reports) if args.github else []:
+        print(line)
+    for line in summary(reports) if args.summary else []:
         print(line)
     print(f'{PROG}: {sum(len(r["results"]) for r in reports)} results of '
           f'{len(reports)} images in {args.output}', file=sys.stderr)

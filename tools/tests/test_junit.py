@@ -112,6 +112,13 @@ class JunitTest(unittest.TestCase):
         names = [s.get('name') for s in ET.parse(out).getroot().iter('testsuite')]
         self.assertEqual(['fixture_test', 'more_test', 'printf_test'], names)
 
+    def test_summary(self) -> None:
+        lines = self.run_tool('-C', str(self.tmp), '--summary').stdout.splitlines()
+        self.assertEqual('2 images: 1 crashed, 1 fail, 1 pass, 2 skip', lines[0])
+        self.assertIn('  FAIL fmt.hex (printf_test): kernel/lib/printf_test.c:30: '
+                      'EXPECT_EQ(0x2a, n) failed', lines)
+        self.assertIn('  ERROR fixture_test: suite s: init panic: boom', lines)
+
     def test_bad_input_is_one_line_and_writes_nothing(self) -> None:
         (self.reports / 'broken.json').write_text('{"verdict": ')
         result = self.run_tool('-C', str(self.tmp))
