@@ -206,11 +206,15 @@ class Pump:
 
 def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
          ends: dict[int, str], keys: object | None = None,
-         unlimited: bool = False) -> BootOutcome:
+         unlimited: bool = False,
+         on_start: Callable[[], None] | None = None) -> BootOutcome:
     """Run cmd to its end, its output into parser and the events into sink;
-    ends maps exit statuses to pass, fail, error, restart."""
+    ends maps exit statuses to pass, fail, error, restart; on_start runs
+    once the process is started (a debugger attaching to it)."""
     outcome = BootOutcome()
     proc = start(cmd, keys is not None and keys.wants_serial)
+    if on_start is not None:
+        on_start()
     if keys is not None and proc.stdin is not None:
         keys.serial = lambda data: (proc.stdin.write(data), proc.stdin.flush())
     try:

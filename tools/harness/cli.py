@@ -110,9 +110,12 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument('--qemu-arg', metavar='ARG', dest='qemu_args', action='append',
                        default=[], help='one extra QEMU argument (repeatable); '
                                         'everything after a final -- is passed too')
-    group.add_argument('--gdb', metavar='PORT', nargs='?', const='default',
+    group.add_argument('--gdb', metavar='PORT|CASE', nargs='?', const='default',
                        help='start paused with a gdb server on PORT (default '
-                            f'{DEFAULT_GDB_PORT}) and print how to attach')
+                            f'{DEFAULT_GDB_PORT}) and print how to attach; given a '
+                            'test case (suite.case) instead: run only it and start '
+                            'gdb ($KTEST_GDB, default gdb) with the kernel\'s symbols '
+                            'and a breakpoint on the case\'s function')
     group.add_argument('--elf', metavar='PATH',
                        help='kernel ELF with symbols for the --gdb hint '
                             '(default: IMAGE with .img replaced by .elf)')
@@ -240,6 +243,21 @@ def take_optional_number(args: argparse.Namespace, attr: str, low: int, high: in
         raise UsageError(f'{option}: expected a whole number, got {value!r}')
 
 
+CASE_NAME_RE = re.compile(r'[A-Za-z_]\w*\.[A-Za-z_]\w*(\[[^\]]*\])?')
+
+
+def gdb_case(args: argparse.Namespace) -> str | None:
+    """--gdb CASE: the case named, which the run selects alone (the
+    option's value then stands for the default port)."""
+    value = args.gdb
+    if value is None or not CASE_NAME_RE.fullmatch(value) or os.path.exists(value):
+        return None
+    args.gdb = 'default'
+    args.filter = [value]
+    args.test = True
+    return value
+
+
 def split_filters(values: list[str]) -> tuple[str, ...]:
     """Split --filter values on commas; a glob may not hold spaces or be empty."""
     globs = [glob for value in values for glob in value.split(',')]
@@ -299,6 +317,7 @@ def parse_args(argv: list[str], env: dict[str, str]) -> Config:
         argv, passthrough = argv[:cut], argv[cut + 1:]
     args = build_parser().parse_args(glue_qemu_args(argv))
     take_optional_number(args, 'shuffle', 0, 2**64 - 1)
+    args.gdb_case = gdb_case(args)
     take_optional_number(args, 'gdb', 1, 65535)
     test = args.test or any(given(getattr(args, name)) for name in TEST_ONLY)
     if test and args.display is not None:
@@ -326,6 +345,7 @@ def make_config(args: argparse.Namespace, test: bool, passthrough: list[str]) ->
         disk=args.disk, cmdline=tuple(args.cmdline),
         qemu_args=tuple(args.qemu_args + passthrough),
         gdb=DEFAULT_GDB_PORT if args.gdb == 'default' else args.gdb, elf=args.elf,
+        gdb_case=args.gdb_case,
         dry_run=args.dry_run, tap=args.tap, json=args.json, log=args.log,
         filter=split_filters(args.filter), list=args.list, shuffle=shuffle,
         seed_picked=seed_picked, repeat=args.repeat or 1,

@@ -33,6 +33,7 @@ CONFIG_FIELDS = (
     ('cmdline', ()),               # extra kernel command line words
     ('qemu_args', ()),
     ('gdb', None),                 # port QEMU waits on for a debugger
+    ('gdb_case', None),            # test mode: the case gdb breaks in
     ('elf', None),                 # kernel ELF with symbols, for gdb
     ('dry_run', False),
     ('tap', False),                # test mode: TAP for meson on stdout

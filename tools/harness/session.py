@@ -193,6 +193,13 @@ class Session:
         self.run.boots += 1
         ends = P.EXEC_ENDS if self.cfg.exec else P.QEMU_ENDS
         unlimited = self.cfg.gdb is not None
+        if self.cfg.gdb_case:
+            from .debug import Debugger
+            debugger = Debugger(self.cfg)
+            outcome = boot(test_command(self.cfg, words, None), parser, sink, ends,
+                           None, unlimited, debugger.start)
+            debugger.wait()
+            return outcome
         if not self.specs or self.cfg.exec:
             return boot(test_command(self.cfg, words, None), parser, sink, ends,
                         None, unlimited)
@@ -362,7 +369,7 @@ def run_tests(cfg: Config) -> int:
     check_image(cfg.image)
     if not cfg.exec:
         cfg = cfg._replace(qemu=find_qemu(cfg.qemu))
-    if cfg.gdb:
+    if cfg.gdb and not cfg.gdb_case:
         print(gdb_hint(cfg), file=sys.stderr, flush=True)
     if cfg.list:
         return print_list(cfg)
