@@ -88,9 +88,10 @@ def first_check(result: dict) -> re.Match | None:
 def failure_message(result: dict) -> str:
     """One line: the first failed check with its place, else the status and reason."""
     check = first_check(result)
-    if check:
-        return f'{check["file"]}:{check["line"]}: {check["what"]}'
-    return f'{result["status"]}: {result.get("reason") or "failed"}'
+    place = f'{check["file"]}:{check["line"]}: {check["what"]}' if check else None
+    if result['status'] == 'FLAKY':
+        return f'FLAKY: {result.get("reason")}' + (f'; it failed at {place}' if place else '')
+    return place or f'{result["status"]}: {result.get("reason") or "failed"}'
 
 
 def add_testcase(suite: ET.Element, classname: str, result: dict) -> None:
@@ -152,11 +153,12 @@ def annotations(reports: list[dict]) -> list[str]:
     lines = []
     for report in reports:
         for result in report['results']:
-            if result['status'] not in FAILED:
+            if result['status'] not in FAILED and result['status'] != 'FLAKY':
                 continue
             check = first_check(result)
             where = f'file={check["file"]},line={check["line"]},' if check else ''
-            lines.append(f'::error {where}title={escape_command(result["name"])}::'
+            level = 'warning' if result['status'] == 'FLAKY' else 'error'
+            lines.append(f'::{level} {where}title={escape_command(result["name"])}::'
                          f'{escape_command(failure_message(result))}')
         if report['verdict'] == 'ERROR':
             lines.append(f'::error title={report["suite"]}::'
@@ -171,7 +173,7 @@ def summary(reports: list[dict]) -> list[str]:
     for report in reports:
         for result in report['results']:
             counts[result['status']] = counts.get(result['status'], 0) + 1
-            if result['status'] in FAILED:
+            if result['status'] in FAILED or result['status'] == 'FLAKY':
                 lines.append(f'  {result["status"]} {result["name"]} ({report["suite"]}): '
                              f'{failure_message(result)}')
         if report['verdict'] == 'ERROR':

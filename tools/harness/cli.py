@@ -53,6 +53,7 @@ environment (used when the option is not given; meson sets them):
   KTEST_IMAGE    IMAGE              KTEST_QEMU     --qemu
   KTEST_MEMORY   --memory           KTEST_MACHINE  --machine
   KTEST_DISPLAY  --display          KTEST_DISK     --disk
+  KTEST_RETRIES  --retries
   NO_COLOR       set and not empty: no colour in test reports
 
 examples:
@@ -80,6 +81,13 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f'expected a whole number >= 1, got {text!r}')
     return value
+
+
+def count(text: str) -> int:
+    """Parse a whole number >= 0 (argparse type)."""
+    if not re.fullmatch(r'[0-9]+', text):
+        raise argparse.ArgumentTypeError(f'expected a whole number >= 0, got {text!r}')
+    return int(text, 10)
 
 
 def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
@@ -167,6 +175,10 @@ def add_test_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument('--max-boots', metavar='N', type=positive_int,
                        help='boots of one image at most, after cases that crash or '
                             f'hang the machine (default {DEFAULT_MAX_BOOTS})')
+    group.add_argument('--retries', metavar='N', type=count,
+                       help='run the cases that failed again, up to N times; one '
+                            'that passes then is reported FLAKY, not PASS '
+                            '(default $KTEST_RETRIES or 0)')
     group.add_argument('--exec', action='store_true',
                        help='IMAGE is a native ktest executable (a host test): run '
                             'it instead of QEMU, with the ktest words as arguments')
@@ -202,10 +214,11 @@ ENV_DEFAULTS: list[tuple[str, str, Callable[[str], object], object]] = [
     ('machine', 'KTEST_MACHINE', one_of(MACHINES), 'pc'),
     ('display', 'KTEST_DISPLAY', one_of(DISPLAYS), 'auto'),
     ('disk', 'KTEST_DISK', one_of(DISKS), 'auto'),
+    ('retries', 'KTEST_RETRIES', count, 0),
 ]
 
 TEST_ONLY = ('tap', 'json', 'log', 'filter', 'list', 'shuffle', 'repeat', 'case_timeout',
-             'fresh_boot', 'keys', 'exec', 'max_boots')
+             'fresh_boot', 'keys', 'exec', 'max_boots', 'retries')
 
 
 def apply_env(args: argparse.Namespace, env: dict[str, str]) -> None:
@@ -350,7 +363,8 @@ def make_config(args: argparse.Namespace, test: bool, passthrough: list[str]) ->
         filter=split_filters(args.filter), list=args.list, shuffle=shuffle,
         seed_picked=seed_picked, repeat=args.repeat or 1,
         case_timeout=args.case_timeout, fresh_boot=args.fresh_boot,
-        keys=tuple(args.keys), max_boots=args.max_boots or DEFAULT_MAX_BOOTS)
+        keys=tuple(args.keys), max_boots=args.max_boots or DEFAULT_MAX_BOOTS,
+        retries=args.retries)
 
 
 def terminate(signum: int, frame: object) -> None:

@@ -48,6 +48,7 @@ CONFIG_FIELDS = (
     ('fresh_boot', False),
     ('keys', ()),
     ('max_boots', DEFAULT_MAX_BOOTS),
+    ('retries', 0),                # boots again for cases that failed
 )
 
 Config = namedtuple('Config', [name for name, _ in CONFIG_FIELDS],

@@ -8,13 +8,13 @@ import sys
 
 from . import protocol as P
 from .config import Config
-from .verdict import (ERROR, FAIL, FAILED, NOT_RUN, PASS, SKIP, CaseResult,
+from .verdict import (ERROR, FAIL, FAILED, FLAKY, NOT_RUN, PASS, SKIP, CaseResult,
                       RunResult, Verdict)
 
 TEXT_LINES = 20               # kernel text lines shown with a failed case
 TEXT = P.TEXT_MARK.rstrip()
 EXIT_STATUS = {PASS: 0, FAIL: 1, SKIP: 77, ERROR: 99}
-COLOURS = {PASS: '32', SKIP: '33'}
+COLOURS = {PASS: '32', SKIP: '33', FLAKY: '33'}
 RED = '31'
 
 
@@ -69,7 +69,7 @@ class Reporter:
     cfg: Config | None = None       # set by make_reporter: for the rerun line
 
     def __init__(self) -> None:
-        self.counts = {PASS: 0, SKIP: 0, 'FAILED': 0, NOT_RUN: 0}
+        self.counts = {PASS: 0, FLAKY: 0, SKIP: 0, 'FAILED': 0, NOT_RUN: 0}
         self.number = 0
 
     def note(self, text: str) -> None:
@@ -89,9 +89,10 @@ class Reporter:
         """Show one result."""
 
     def summary(self) -> str:
-        """`N passed, N failed, N skipped` (+ not run)."""
+        """`N passed, N failed, N skipped` (+ flaky, not run)."""
         c = self.counts
-        text = f'{c[PASS]} passed, {c["FAILED"]} failed, {c[SKIP]} skipped'
+        text = f'{c[PASS]} passed' + (f', {c[FLAKY]} flaky' if c[FLAKY] else '')
+        text += f', {c["FAILED"]} failed, {c[SKIP]} skipped'
         return text + (f', {c[NOT_RUN]} not run' if c[NOT_RUN] else '')
 
     def finish(self, run: RunResult) -> int:
@@ -128,7 +129,7 @@ class HumanReporter(Reporter):
         if result.duration_us is not None:
             line += f' ({result.duration_us} us)'
         self.say(line)
-        if result.status in FAILED or self.all_logs:
+        if result.status in FAILED or result.status == FLAKY or self.all_logs:
             for text in shown_log(result):
                 self.say('    ' + text)
 
@@ -178,11 +179,12 @@ class TapReporter(Reporter):
 
     def show(self, result: CaseResult) -> None:
         # Meson knows only the SKIP and TODO directives: "# TIMEOUT" and the
-        # others stay part of a plain "not ok" line, which it scores FAIL.
-        ok = result.status in (PASS, SKIP)
+        # others stay part of a plain "not ok" line, which it scores FAIL,
+        # and "# FLAKY" of an "ok" line, which it scores OK.
+        ok = result.status in (PASS, SKIP, FLAKY)
         directive = '' if result.status == PASS else f' # {result.status} {result.reason}'
         self.say(f'{"ok" if ok else "not ok"} {self.number} {result.name}{directive}'.rstrip())
-        if result.status in FAILED:
+        if result.status in FAILED or result.status == FLAKY:
             for text in shown_log(result):
                 self.say(f'# {text}')
             self.details.show(result)

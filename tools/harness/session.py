@@ -20,9 +20,9 @@ from .boot import BootOutcome, boot, time_limit
 from .config import Config, UsageError
 from .ktap import KtapParser
 from .qemu import builtin_cmdline, check_image, find_qemu, gdb_hint, test_command
-from .report import Reporter, make_reporter, report_paths, write_json
-from .verdict import (CRASHED, ERROR, FAILED, NOT_RUN, SKIP, TIMEOUT, CaseResult,
-                      RunResult, Verdict, plural)
+from .report import Reporter, make_reporter, report_paths, short_name, write_json
+from .verdict import (CRASHED, ERROR, FAILED, FLAKY, NOT_RUN, PASS, SKIP, TIMEOUT,
+                      CaseResult, RunResult, Verdict, plural)
 
 SUMMARY_RE = re.compile(r'([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped, '
                         r'([0-9]+) timed out')
@@ -362,8 +362,61 @@ def dry_run(cfg: Config) -> int:
     return EXIT_PASS
 
 
+def run_selected(cfg: Config, session: Session) -> None:
+    """Run cfg's selection in session, in one boot or (--fresh-boot) one per case."""
+    if cfg.fresh_boot:
+        fresh_boot(cfg, session)
+    else:
+        session.run_selection(lambda start: ktest_words(cfg, start))
+
+
+def retry_failed(cfg: Config, session: Session) -> None:
+    """--retries: run the cases that failed again, at most cfg.retries
+    times. A case whose every result passes on a later run becomes FLAKY
+    (its first failure kept in its log); one that fails again stays failed.
+    A run that ended in an error is not retried: nothing in it is a case's."""
+    run = session.run
+    for attempt in range(2, cfg.retries + 2):
+        failed = list(dict.fromkeys(r.name for r in run.results if r.status in FAILED))
+        if run.error is not None or not failed:
+            return
+        globs = tuple(name_glob(name) for name in failed)
+        if len(','.join(globs)) > P.CMDLINE_MAX // 2:
+            globs = cfg.filter          # too many to name: the whole selection
+        again = Session(cfg._replace(filter=globs, retries=0), Reporter())
+        session.reporter.note(f'run {attempt}: {plural(len(failed), "failed case")} again')
+        run_selected(again.cfg, again)
+        run.boots += again.run.boots
+        if again.run.error is not None:
+            session.reporter.note(f'run {attempt} ended in an error: '
+                                  f'{again.run.error.reason}')
+            return
+        merge_retry(run, again.run, attempt)
+
+
+def merge_retry(run: RunResult, again: RunResult, attempt: int) -> None:
+    """Take a retry's results into run's failed ones, by name."""
+    later: dict[str, list[CaseResult]] = {}
+    for result in again.results:
+        later.setdefault(result.name, []).append(result)
+    for index, result in enumerate(run.results):
+        mine = later.get(result.name)
+        if result.status not in FAILED or not mine:
+            continue
+        if all(r.status == PASS for r in mine):
+            why = result.reason or 'a check failed'
+            run.results[index] = CaseResult(
+                result.name, FLAKY, f'{result.status} on run 1 ({why}), passed on run '
+                f'{attempt}', result.log, mine[-1].duration_us)
+        else:
+            again_failed = next(r for r in mine if r.status != PASS)
+            result.log.append(f'{short_name(result)}: run {attempt}: {again_failed.status} '
+                              f'again {again_failed.reason}'.rstrip())
+
+
 def run_tests(cfg: Config) -> int:
-    """Test mode: run the image's cases and report them; the exit status."""
+    """Test mode: run the image's cases and report them; the exit status.
+    With --retries the results are held back until the retries are done."""
     if cfg.dry_run:
         return dry_run(cfg)
     check_image(cfg.image)
@@ -373,13 +426,17 @@ def run_tests(cfg: Config) -> int:
         print(gdb_hint(cfg), file=sys.stderr, flush=True)
     if cfg.list:
         return print_list(cfg)
-    session = Session(cfg, make_reporter(cfg))
+    reporter = make_reporter(cfg)
+    session = Session(cfg, Reporter() if cfg.retries else reporter)
     if cfg.seed_picked:
-        session.reporter.note(f'shuffle seed: {cfg.shuffle}')
-    if cfg.fresh_boot:
-        fresh_boot(cfg, session)
-    else:
-        session.run_selection(lambda start: ktest_words(cfg, start))
+        reporter.note(f'shuffle seed: {cfg.shuffle}')
+    run_selected(cfg, session)
+    if cfg.retries:
+        session.reporter = reporter
+        retry_failed(cfg, session)
+        reporter.plan(len(session.run.results))
+        for result in session.run.results:
+            reporter.result(result)
     for path in report_paths(cfg, os.environ):
         write_json(path, cfg, session.run)
-    return session.reporter.finish(session.run)
+    return reporter.finish(session.run)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 # A case's status. TIMEOUT: the kernel stopped it, or it hung the machine;
 # CRASHED: it reset or stopped the machine (triple fault, an exit of its
-# own); NOT RUN: the run ended before it.
-PASS, FAIL, SKIP, TIMEOUT, CRASHED, NOT_RUN = (
-    'PASS', 'FAIL', 'SKIP', 'TIMEOUT', 'CRASHED', 'NOT RUN')
+# own); NOT RUN: the run ended before it; FLAKY: it failed, then passed
+# when run again (--retries), which is never reported as a plain PASS.
+PASS, FAIL, SKIP, TIMEOUT, CRASHED, NOT_RUN, FLAKY = (
+    'PASS', 'FAIL', 'SKIP', 'TIMEOUT', 'CRASHED', 'NOT RUN', 'FLAKY')
 FAILED = (FAIL, TIMEOUT, CRASHED)
 
 # The run's verdict.
@@ -80,7 +81,9 @@ class RunResult:
             return Verdict(ERROR, 'no results: the image ran no test case')
         if len(skipped) == len(self.results):
             return Verdict(SKIP, f'all {len(skipped)} cases were skipped')
-        return Verdict(PASS, f'{plural(len(self.results) - len(skipped), "case")} passed')
+        flaky = sum(r.status == FLAKY for r in self.results)
+        return Verdict(PASS, f'{plural(len(self.results) - len(skipped), "case")} passed'
+                       + (f', {flaky} of them only when run again (FLAKY)' if flaky else ''))
 
 
 def plural(count: int, word: str) -> str:

@@ -34,6 +34,11 @@ REPORTS = {
                         {'name': 'crash.triple', 'status': 'CRASHED',
                          'reason': 'the machine reset (triple fault?)',
                          'duration_us': None, 'log': ['| lidt']}]},
+    'heap_test': {'image': 'h.img', 'verdict': 'PASS', 'reason': '1 case passed',
+                  'boots': 2, 'rerun': 'run_qemu.py h.img --test', 'results': [
+                      {'name': 'heap.grow', 'status': 'FLAKY',
+                       'reason': 'TIMEOUT on run 1 (no result for 11 s), passed on run 2',
+                       'duration_us': 900, 'log': ['grow: 2 of 3 blocks']}]},
     'fixture_test': {'image': 'f.img', 'verdict': 'ERROR',
                      'reason': 'suite s: init panic: boom', 'boots': 1,
                      'rerun': 'run_qemu.py f.img --test', 'results': [
@@ -66,7 +71,7 @@ class JunitTest(unittest.TestCase):
     def test_one_suite_per_image_one_case_per_result(self) -> None:
         root = self.junit()
         suites = {s.get('name'): s for s in root.iter('testsuite')}
-        self.assertEqual({'printf_test', 'fixture_test'}, set(suites))
+        self.assertEqual({'printf_test', 'heap_test', 'fixture_test'}, set(suites))
         printf = suites['printf_test']
         self.assertEqual(['fmt.dec', 'fmt.hex', 'fmt.fpu', 'crash.triple'],
                          [c.get('name') for c in printf.iter('testcase')])
@@ -90,8 +95,23 @@ class JunitTest(unittest.TestCase):
         error = root.find(".//testsuite[@name='fixture_test']/testcase[@name='ktest.run']/error")
         self.assertEqual('suite s: init panic: boom', error.get('message'))
         self.assertIn('rerun: run_qemu.py f.img --test', error.text)
-        self.assertEqual(('6', '2', '1'), (root.get('tests'), root.get('failures'),
+        self.assertEqual(('7', '2', '1'), (root.get('tests'), root.get('failures'),
                                            root.get('errors')))
+
+    def test_flaky_passes_but_says_so(self) -> None:
+        suite = self.junit().find(".//testsuite[@name='heap_test']")
+        self.assertEqual(('1', '0', '0'), (suite.get('tests'), suite.get('failures'),
+                                           suite.get('errors')))
+        case = suite.find("testcase[@name='heap.grow']")
+        self.assertIsNone(case.find('failure'))
+        self.assertIsNone(case.find('skipped'))
+        self.assertTrue(case.find('system-out').text.startswith(
+            'FLAKY: TIMEOUT on run 1 (no result for 11 s), passed on run 2'))
+        lines = self.run_tool('-C', str(self.tmp), '--github', '--summary').stdout.splitlines()
+        self.assertIn('::warning title=heap.grow::FLAKY: TIMEOUT on run 1 (no result for '
+                      '11 s), passed on run 2', lines)
+        self.assertIn('  FLAKY heap.grow (heap_test): FLAKY: TIMEOUT on run 1 (no result '
+                      'for 11 s), passed on run 2', lines)
 
     def test_github_annotations(self) -> None:
         result = self.run_tool('-C', str(self.tmp), '--github')
@@ -110,11 +130,11 @@ class JunitTest(unittest.TestCase):
         result = self.run_tool('-o', str(out), str(self.reports), str(other))
         self.assertEqual(0, result.returncode, result.stderr)
         names = [s.get('name') for s in ET.parse(out).getroot().iter('testsuite')]
-        self.assertEqual(['fixture_test', 'more_test', 'printf_test'], names)
+        self.assertEqual(['fixture_test', 'heap_test', 'more_test', 'printf_test'], names)
 
     def test_summary(self) -> None:
         lines = self.run_tool('-C', str(self.tmp), '--summary').stdout.splitlines()
-        self.assertEqual('2 images: 1 crashed, 1 fail, 1 pass, 2 skip', lines[0])
+        self.assertEqual('3 images: 1 crashed, 1 fail, 1 flaky, 1 pass, 2 skip', lines[0])
         self.assertIn('  FAIL fmt.hex (printf_test): kernel/lib/printf_test.c:30: '
                       'EXPECT_EQ(0x2a, n) failed', lines)
         self.assertIn('  ERROR fixture_test: suite s: init panic: boom', lines)
