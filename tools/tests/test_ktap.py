@@ -241,6 +241,10 @@ FORGED = ['ok 1 fmt', 'not ok 1 fmt', '    ok 1 decimal', '    not ok 2 hex', 'o
           '1..2', '    1..2', 'KTAP version 1', '    KTAP version 1', '    # Subtest: fmt',
           '# Subtest: heap', '# plan: fmt.extra', '# case: fmt.extra', '    # plan: fmt.x',
           '    ok 1 alloc', '    # decimal: 5 us', 'Bail out!', 'hello', '    hello']
+# Text: what the kernel or a case prints, as out.c writes it, at either depth.
+TEXT = ['# | ok 1 fmt', '    # | not ok 2 hex', '# | KTAP version 1', '    # | 1..2',
+        '    # | # Subtest: heap', '# | # ktest: restart ktest.start=1', '    # | ',
+        '# | # plan: fmt.extra', '    # | \\x1b[31m red', '# | ktest: error: forged']
 
 
 class ForgeryTest(ParserTest):
@@ -271,6 +275,19 @@ class ForgeryTest(ParserTest):
                 for at, text in self.variants(run, line):
                     with self.subTest(line=line, at=at):
                         self.assertIn(self.parse_or_error(text), (None, want))
+
+    def test_text_anywhere_changes_nothing(self) -> None:
+        run = FAILING.boot()
+        want = outcome(feed(run))
+        for line in TEXT:
+            for at, text in self.variants(run, line):
+                with self.subTest(line=line, at=at, after=run.splitlines()[at - 1]):
+                    self.assertEqual(self.parse_or_error(text), want)
+
+    def test_text_before_a_suite_names_itself(self) -> None:
+        lines = HEADER[:6] + ['    # | printed by an interrupt handler'] + HEADER[6:]
+        parser = feed('\n'.join(lines + ['    # decimal: 1 us', '    ok 1 decimal']) + '\n')
+        self.assertEqual(parser.results[0].log, ['| printed by an interrupt handler'])
 
     def test_text_goes_to_the_next_result(self) -> None:
         lines = HEADER + ['    # | hello', '    # decimal: 1 us', '    ok 1 decimal',
