@@ -54,6 +54,12 @@ class ListTest(ToolTest):
                                         'machine reset after the last case (triple fault?) '
                                         'instead of writing an exit code\n')
 
+    def test_list_must_echo_its_words(self) -> None:
+        result = self.run_tool('--list', self.image(PASSING.listing()), '--filter', 'fmt.*')
+        self.assertEqual(result.returncode, 99)
+        self.assertIn('the image read ktest.filter=, the harness passed ktest.filter=fmt.*',
+                      result.stderr)
+
 
 class FreshBootTest(ToolTest):
     """--fresh-boot: list the cases, then one boot per case, merged."""

@@ -113,6 +113,12 @@ class ConsistencyTest(ToolTest):
                 self.assert_verdict(result, 99, f'ERROR: the image read {key}={read}, the '
                                                 f'harness passed {passed}')
 
+    def test_options_echo_checked_in_a_boot_that_crashes(self) -> None:
+        result = self.run_tool('--test', self.image(FOUR.boot(crash_at=3), QEMU_RESET),
+                               '--filter', '*')
+        self.assert_verdict(result, 99, 'ERROR: the image read ktest.filter=, the harness '
+                                        'passed ktest.filter=*')
+
     def test_options_echo_is_required(self) -> None:
         out = PASSING.boot().replace(PASSING.header()[1] + '\n', '')
         result = self.run_tool('--test', self.image(out))
