@@ -154,6 +154,10 @@ def consistency(parser: KtapParser, outcome: BootOutcome, start: int,
         return problem
     if any(r.status != SKIP for r in parser.results[:start]):
         return f'the image ran cases before {P.OPT_START}={start}'
+    if outcome.end == 'restart' and (parser.restart_at != len(parser.results) or
+                                     parser.restart_at <= start):
+        return (f'the image restarts at {P.OPT_START}={parser.restart_at} after '
+                f'{plural(len(parser.results), "result")}')
     if outcome.end == 'pass' and failed:
         return f'exit code "pass" says every case passed, but {failed} failed'
     if outcome.end == 'fail' and not failed and parser.complete:

@@ -292,6 +292,19 @@ class RestartTest(ToolTest):
         self.assert_verdict(result, 1, 'FAIL: 1 of 4 cases failed')
         self.assertEqual(len(self.runs()), 1)
 
+    def test_restart_must_name_the_next_result(self) -> None:
+        for said in (0, 1, 3):
+            with self.subTest(said=said):
+                out = self.RUN.boot(restart_after=1).replace('ktest.start=2:',
+                                                             f'ktest.start={said}:')
+                image = self.image(out, QEMU_RESTART, when_=[
+                    when(f'ktest.start={said}', self.RUN.boot(start=said), QEMU_PASS)])
+                result = self.run_tool('--test', image)
+                self.assert_verdict(result, 99, f'ERROR: the image restarts at '
+                                                f'ktest.start={said} after 2 results')
+                self.assertEqual(len(self.runs()), 1)
+                self.record.unlink()
+
     def test_resumed_boot_must_skip_what_ran(self) -> None:
         resumed = self.RUN.boot(start=2).replace('ok 1 decimal # SKIP before ktest.start',
                                                  'ok 1 decimal')
