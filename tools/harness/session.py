@@ -214,6 +214,8 @@ class Session:
                            sender, unlimited=self.cfg.gdb is not None)
             if sender:
                 sender.wait()
+                if sender.error:
+                    raise RunError(sender.error)
                 if sender.lost:
                     outcome.stderr.append(f'(run_qemu.py: {sender.lost})')
         return outcome

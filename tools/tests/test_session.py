@@ -373,6 +373,16 @@ class KeysTest(ToolTest):
         self.assertIn('CRASHED keyboard.second', result.stdout)
         self.assertEqual(self.typed(), [['a'], ['b']])
 
+    def test_a_refused_key_is_a_run_error(self) -> None:
+        image = self.image(steps_=[{'out': self.RUN.boot(crash_at=1) + PROMPT},
+                                   {'keys': 1, 'log': str(self.tmp / 'keys.jsonl')},
+                                   {'hang': True}])
+        result = self.run_tool('--test', '--keys', 'nosuchkey', image)
+        self.assert_verdict(result, 99, "ERROR: could not type --keys 'nosuchkey': QEMU "
+                                        "refused key 'nosuchkey'")
+        self.assertIn('NOT RUN keyboard.second', result.stdout)
+        self.assertEqual(len(self.runs()), 1)
+
     def test_no_socket_without_keys(self) -> None:
         self.run_tool('--test', self.image(self.RUN.boot()))
         self.assertNotIn('-qmp', self.runs()[0]['argv'])
