@@ -229,10 +229,14 @@ class Session:
 
     def take_options(self, echoed: dict[str, str], words: list[str]) -> None:
         """The image's echo of its options must match the words of the boot
-        (the command line arrived whole), whatever the boot comes to."""
+        (the command line arrived whole), whatever the boot comes to. A
+        filter it read, from --filter, --cmdline or its built-in words, makes
+        a selection of nothing a SKIP."""
         problem = options_problem(echoed, words)
         if problem:
             raise RunError(problem)
+        if echoed.get(P.OPT_FILTER):
+            self.run.filtered = True
 
     def take_plan(self, plan: list[str]) -> None:
         """The first boot's plan is the run's; every later one must match it."""

@@ -58,6 +58,11 @@ class VerdictTest(ToolTest):
                                self.image(no_match('nope.*')))
         self.assert_verdict(result, 77, 'SKIP: no case matches the filter')
 
+    def test_no_case_matches_a_filter_from_the_command_line(self) -> None:
+        result = self.run_tool('--test', '--cmdline', 'ktest.filter=nope.*',
+                               self.image(no_match('nope.*')))
+        self.assert_verdict(result, 77, 'SKIP: no case matches the filter')
+
     def test_an_image_without_cases(self) -> None:
         out = ('KTAP version 1\n' + PASSING.header()[1] +
                '\n# ktest: error: no test cases in this image\n')
