@@ -53,7 +53,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Optional
 
-from run_qemu import positive_int   # the same argparse type as the harness
+from harness.cli import positive_int   # the same argparse type as the harness
 
 PROG = 'bench.py'
 EXIT_USAGE = 2
