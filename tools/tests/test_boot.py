@@ -221,11 +221,11 @@ class RunTest(ToolTest):
         pidfile = self.tmp / 'child.pid'
         script = self.tmp / 'forks.py'
         header = Ktap('fmt.a', options={'ktest.timeout': '10'}).boot().split('    # a:')[0]
-        script.write_text('import os, sys, time\n'
-                          f'sys.stdout.write({header!r}); sys.stdout.flush()\n'
+        script.write_text('import os, sys, time\n'          # the child, then the plan
                           'pid = os.fork()\n'
                           'if pid == 0:\n    time.sleep(600); os._exit(0)\n'
                           f'open({str(pidfile)!r}, "w").write(str(pid))\n'
+                          f'sys.stdout.write({header!r}); sys.stdout.flush()\n'
                           'time.sleep(600)\n')
         with mock.patch.object(boot, 'GRACE_S', 0.2):
             outcome = boot.boot([sys.executable, str(script)], KtapParser(), lambda e: None,
