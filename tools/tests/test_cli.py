@@ -198,7 +198,7 @@ class UsageErrorTest(ToolTest):
         for args in (['--test', image], [image]):
             with self.subTest(args=args):
                 result = self.run_tool('--qemu', str(self.tmp / 'no-qemu'), *args, qemu=False,
-                                       process=True)
+                                       process=args[0] == '--test')
                 self.assert_usage_error(result, "QEMU not found: '" + str(self.tmp) +
                                         "/no-qemu'; install it with 'sudo apt-get install "
                                         "qemu-system-x86'")
@@ -206,7 +206,8 @@ class UsageErrorTest(ToolTest):
     def test_missing_image(self) -> None:
         for args in (['--test'], [], ['--exec']):
             with self.subTest(args=args):
-                result = self.run_tool(*args, str(self.tmp / 'none.img'), process=True)
+                result = self.run_tool(*args, str(self.tmp / 'none.img'),
+                                       process=args == ['--test'])
                 self.assert_usage_error(result, f"image not found: {self.tmp}/none.img; build "
                                                 "it first with 'meson compile -C build'")
 
@@ -254,12 +255,12 @@ class ProgramTest(ToolTest):
 
     def test_gdb_hint(self) -> None:
         image = self.image('', 0, name='kernel.img')
-        result = self.run_tool('--gdb', '4321', image, process=True)
+        result = self.run_tool('--gdb', '4321', image)
         self.assertIn(f"gdb -ex 'target remote localhost:4321' {self.tmp}/kernel.elf "
                       f"(note: {self.tmp}/kernel.elf does not exist", result.stderr)
         (self.tmp / 'kernel.elf').write_text('')
-        self.assertNotIn('(note:', self.run_tool('--gdb', image, process=True).stderr)
-        other = self.run_tool('--gdb', '--elf', 'k.debug', image, process=True)
+        self.assertNotIn('(note:', self.run_tool('--gdb', image).stderr)
+        other = self.run_tool('--gdb', '--elf', 'k.debug', image)
         self.assertIn("localhost:1234' k.debug (note: k.debug does not exist", other.stderr)
 
     def test_sigterm_ends_qemu_too(self) -> None:
