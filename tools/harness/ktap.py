@@ -162,7 +162,7 @@ class KtapParser:
             self._runner(body[len(runner):])
         elif self.state == 'header' and not body.startswith(TEXT):
             self._header_line(indent, body)
-        elif self.state == 'subtest' and indent:
+        elif self.state == 'subtest' and indent and not body.startswith(TEXT):
             self._subtest(body)
         else:
             self.pending.append(body[len(DIAG):] if body.startswith(DIAG) else body[1:])

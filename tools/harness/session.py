@@ -132,18 +132,29 @@ def boot_problem(parser: KtapParser, outcome: BootOutcome, limit: float | None) 
     return status_problem(outcome, where)
 
 
+def options_problem(echoed: dict[str, str], words: list[str]) -> str | None:
+    """How the options the image echoed differ from the words passed, or None."""
+    for key, value in passed_options(words).items():
+        if echoed.get(key) != value:
+            return (f'the image read {key}={echoed.get(key, "(nothing)")}, the harness '
+                    f'passed {key}={value}')
+    return None
+
+
 def consistency(parser: KtapParser, outcome: BootOutcome, start: int,
                 words: list[str]) -> str | None:
     """What a completed boot says that does not add up, or None."""
     mine = parser.results[start:]
     failed = sum(r.status in FAILED for r in mine)
-    echoed = parser.options or {}
-    for key, value in passed_options(words).items():
-        if echoed.get(key) != value:
-            return (f'the image read {key}={echoed.get(key, "(nothing)")}, the harness '
-                    f'passed {key}={value}')
+    problem = options_problem(parser.options or {}, words)
+    if problem:
+        return problem
     if any(r.status != SKIP for r in parser.results[:start]):
         return f'the image ran cases before {P.OPT_START}={start}'
+    if outcome.end == 'restart' and (parser.restart_at != len(parser.results) or
+                                     parser.restart_at <= start):
+        return (f'the image restarts at {P.OPT_START}={parser.restart_at} after '
+                f'{plural(len(parser.results), "result")}')
     if outcome.end == 'pass' and failed:
         return f'exit code "pass" says every case passed, but {failed} failed'
     if outcome.end == 'fail' and not failed and parser.complete:
@@ -183,7 +194,9 @@ class Session:
         """One boot with words; results from index start on are the run's."""
         def sink(event: tuple[str, object]) -> None:
             """Take this boot's new results; check its plan."""
-            if event[0] == 'plan':
+            if event[0] == 'options':
+                self.take_options(event[1], words)
+            elif event[0] == 'plan':
                 self.take_plan(parser.plan)
             elif event[0] == 'result' and len(parser.results) > start:
                 self.run.results.append(event[1])
@@ -210,9 +223,22 @@ class Session:
             outcome = boot(test_command(self.cfg, words, sender.path), parser, sink,
                            ends, sender, unlimited)
             sender.wait()
+            if sender.error:
+                raise RunError(sender.error)
             if sender.lost:
                 outcome.stderr.append(f'(run_qemu.py: {sender.lost})')
         return outcome
+
+    def take_options(self, echoed: dict[str, str], words: list[str]) -> None:
+        """The image's echo of its options must match the words of the boot
+        (the command line arrived whole), whatever the boot comes to. A
+        filter it read, from --filter, --cmdline or its built-in words, makes
+        a selection of nothing a SKIP."""
+        problem = options_problem(echoed, words)
+        if problem:
+            raise RunError(problem)
+        if echoed.get(P.OPT_FILTER):
+            self.run.filtered = True
 
     def take_plan(self, plan: list[str]) -> None:
         """The first boot's plan is the run's; every later one must match it."""

@@ -1,34 +1,57 @@
 #!/usr/bin/env python3
-"""A stand-in for qemu-system-x86_64 in the tests of tools/run_qemu.py.
+"""A stand-in for qemu-system-x86_64, or for a host test executable, in the
+tests of the harness (tools/harness/, tools/run_qemu.py).
 
-It takes QEMU's arguments, reads a JSON scenario from the disk image named by
-`-drive ...,file=IMAGE` (the tests write the scenario as the "image"), records
-its arguments, and plays the scenario on stdout, which run_qemu.py reads as
-COM1 (`-serial stdio`). Scenario:
+As QEMU it takes QEMU's arguments and reads a JSON scenario from the disk
+image named by `-drive ...,file=IMAGE` (the tests write the scenario as the
+"image"). As a host test executable (`fake_qemu.py --exec SCENARIO WORDS...`,
+started through a small wrapper script that run_qemu.py --exec runs) it
+takes the kernel command line words as its arguments. Either way it records
+how it was started, picks the steps for its command line and plays them on
+stdout, which run_qemu.py reads as COM1 (`-serial stdio`) or as the
+executable's output.
 
-    {"record": "/tmp/x/argv.jsonl",          optional: append one JSON line per run
-     "steps": [STEP, ...],                   what to do by default
-     "when": [{"cmdline": "ktest.list", "steps": [...]}]}
-                                             first entry whose text is in the
-                                             fw_cfg opt/cmdline wins
+Scenario:
+
+    {"record": "/tmp/x/argv.jsonl",      optional: append one JSON line per
+                                         run: {"argv": [...], "cmdline": "...",
+                                         "pid": its process id}
+     "steps": [STEP, ...],               what to do by default
+     "when": [{"cmdline": "ktest.start=2", "steps": [...]}, ...]}
+                                         the first entry whose text is part of
+                                         the command line wins
+
+The command line is the fw_cfg opt/cmdline string (QEMU; ',,' read as ',')
+or the words joined by spaces (--exec).
+
 STEP is one of:
-    {"out": "text"}      write text to stdout     {"raw": "00ff"}   write bytes (hex)
-    {"err": "text"}      write text to stderr     {"sleep": 0.2}    sleep seconds
-    {"keys": 2, "log": PATH}   serve QMP on the -qmp socket until 2 send-key
-                         commands came; append each one's keys to PATH
-    {"hang": true}       sleep until killed       {"exit": 33}      exit status
-The scenario ends with status 0 (what QEMU does after a triple fault with
--no-reboot) when no "exit" step comes.
+    {"out": "text"}      write text to stdout, at once
+    {"raw": "00ff"}      write bytes given in hex to stdout
+    {"err": "text"}      write text to stderr
+    {"sleep": 0.2}       sleep that many seconds
+    {"keys": 2, "log": PATH}
+                         serve QMP on the -qmp socket until 2 send-key
+                         commands came; append each one's keys to PATH as a
+                         JSON list; the key name "nosuchkey" is refused
+    {"echo": true}       write the runner's "# ktest: options ..." line for
+                         the command line, as ktest/core/options.c does
+    {"hang": true}       sleep until killed
+    {"kill": 9}          end by that signal, as a killed QEMU would
+    {"exit": 33}         exit with that status
+The run ends with status 0 (what QEMU does after a triple fault with
+-no-reboot) when no "exit" or "kill" step ends it first.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
+import signal
 import sys
 import time
-from typing import Optional
+
+# Imported when needed: starting fast keeps the tests fast.
+# socket (qmp_listen), typing (annotations only).
 
 
 def split_options(value: str) -> dict[str, str]:
@@ -68,6 +91,7 @@ def qmp_listen(argv: list[str]) -> Optional[socket.socket]:
     spec = option(argv, '-qmp')
     if spec is None:
         return None
+    import socket
     path = split_options(spec.removeprefix('unix:'))
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(next(iter(path)))
@@ -106,45 +130,77 @@ def serve_keys(server: socket.socket, count: int, log: str) -> None:
         count -= 1
 
 
-def play(steps: list[dict], server: Optional[socket.socket]) -> int:
+def options_echo(cmdline: str) -> str:
+    """The runner's echo of the ktest.* options a command line sets (the
+    last word of a key wins), as ktest/core/options.c prints it."""
+    values = {'ktest.filter': '', 'ktest.shuffle': '0', 'ktest.repeat': '1',
+              'ktest.timeout': '5000', 'ktest.start': '0'}
+    listing = False
+    for word in cmdline.split():
+        key, equals, value = word.partition('=')
+        if word == 'ktest.list':
+            listing = True
+        elif equals and key in values:
+            values[key] = value
+    words = ' '.join(f'{key}={value}' for key, value in values.items())
+    return f'# ktest: options {words}' + (' ktest.list' if listing else '') + '\n'
+
+
+def write(stream: object, data: bytes) -> None:
+    """Write data at once and flush it."""
+    stream.write(data)
+    stream.flush()
+
+
+def play(steps: list[dict], cmdline: str, server: Optional[socket.socket]) -> int:
     """Play the steps; return the exit status."""
     for step in steps:
         if 'out' in step:
-            sys.stdout.buffer.write(step['out'].encode())
-            sys.stdout.buffer.flush()
+            write(sys.stdout.buffer, step['out'].encode())
+        elif 'echo' in step:
+            write(sys.stdout.buffer, options_echo(cmdline).encode())
         elif 'raw' in step:
-            sys.stdout.buffer.write(bytes.fromhex(step['raw']))
-            sys.stdout.buffer.flush()
+            write(sys.stdout.buffer, bytes.fromhex(step['raw']))
         elif 'err' in step:
-            sys.stderr.write(step['err'])
-            sys.stderr.flush()
+            write(sys.stderr.buffer, step['err'].encode())
         elif 'sleep' in step:
             time.sleep(step['sleep'])
         elif 'keys' in step:
             serve_keys(server, step['keys'], step['log'])
         elif 'hang' in step:
             time.sleep(3600)
+        elif 'kill' in step:
+            if step['kill'] not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(step['kill'], signal.SIG_DFL)
+            os.kill(os.getpid(), step['kill'])
+            time.sleep(3600)
         elif 'exit' in step:
             return step['exit']
     return 0
 
 
+def how_started(argv: list[str]) -> tuple[str, str]:
+    """(scenario file, command line) of a QEMU or an --exec invocation."""
+    if argv[:1] == ['--exec']:
+        return argv[1], ' '.join(argv[2:])
+    return split_options(option(argv, '-drive') or '').get('file', ''), cmdline_of(argv)
+
+
 def main() -> int:
     """Record the arguments, then play the scenario the image holds."""
     argv = sys.argv[1:]
-    image = split_options(option(argv, '-drive') or '').get('file', '')
+    image, cmdline = how_started(argv)
     with open(image, encoding='utf-8') as source:
         scenario = json.load(source)
-    cmdline = cmdline_of(argv)
     if 'record' in scenario:
         with open(scenario['record'], 'a', encoding='utf-8') as out:
-            out.write(json.dumps({'argv': argv, 'cmdline': cmdline}) + '\n')
+            out.write(json.dumps({'argv': argv, 'cmdline': cmdline, 'pid': os.getpid()}) + '\n')
     steps = scenario.get('steps', [])
     for case in scenario.get('when', []):
         if case['cmdline'] in cmdline:
             steps = case['steps']
             break
-    return play(steps, qmp_listen(argv))
+    return play(steps, cmdline, qmp_listen(argv) if argv[:1] != ['--exec'] else None)
 
 
 if __name__ == '__main__':
