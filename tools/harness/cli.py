@@ -259,11 +259,14 @@ def take_optional_number(args: argparse.Namespace, attr: str, low: int, high: in
 CASE_NAME_RE = re.compile(r'[A-Za-z_]\w*\.[A-Za-z_]\w*(\[[^\]]*\])?')
 
 
-def gdb_case(args: argparse.Namespace) -> str | None:
+def gdb_case(args: argparse.Namespace, env: dict[str, str]) -> str | None:
     """--gdb CASE: the case named, which the run selects alone (the
-    option's value then stands for the default port)."""
+    option's value then stands for the default port). A value that names
+    a file, or comes where IMAGE is missing, is IMAGE (`--gdb kernel.img`)."""
     value = args.gdb
     if value is None or not CASE_NAME_RE.fullmatch(value) or os.path.exists(value):
+        return None
+    if args.image is None and not env.get('KTEST_IMAGE'):
         return None
     args.gdb = 'default'
     args.filter = [value]
@@ -330,7 +333,7 @@ def parse_args(argv: list[str], env: dict[str, str]) -> Config:
         argv, passthrough = argv[:cut], argv[cut + 1:]
     args = build_parser().parse_args(glue_qemu_args(argv))
     take_optional_number(args, 'shuffle', 0, 2**64 - 1)
-    args.gdb_case = gdb_case(args)
+    args.gdb_case = gdb_case(args, env)
     take_optional_number(args, 'gdb', 1, 65535)
     test = args.test or any(given(getattr(args, name)) for name in TEST_ONLY)
     if test and args.display is not None:

@@ -194,7 +194,7 @@ class TapReporter(Reporter):
         self.details.say(self.summary())
         self.details.cfg = self.cfg
         self.details.show_rerun(run)
-        for line in reproduction(self.cfg, run) if self.cfg and verdict.kind != PASS else []:
+        for line in reproduction(self.cfg, run) if self.cfg and verdict.kind in (FAIL, ERROR) else []:
             self.say(f'# {line}')
         if verdict.kind == ERROR:
             self.details.show_error(verdict)

@@ -283,6 +283,19 @@ def echoing(text: str, status: Optional[int] = QEMU_PASS) -> list[dict]:
     return [{'out': head}, {'echo': True}] + steps(rest, status)
 
 
+def rerun_lines(image: str, *options: str, failed: str = '') -> list[str]:
+    """The `# rerun:` comments a failed --tap run ends with: the run again
+    (options after the machine and memory), and its failed cases alone."""
+    import shlex
+    base = [os.path.relpath(TOOL), os.path.relpath(image), '--test', '--machine', 'pc',
+            '--memory', '128']
+    lines = [f'# rerun: {shlex.join(base + list(options))}']
+    if failed:
+        lines.append(f'# rerun the failed cases: '
+                     f'{shlex.join(base + [f"--filter={failed}"] + list(options))}')
+    return lines
+
+
 def clean_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """The environment without the variables the tool reads, plus extra."""
     env = {k: v for k, v in os.environ.items()

@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """Tests of test mode's selections (tools/harness/session.py) through the
 real tool against fake QEMU: --list, --fresh-boot (one boot per case),
---shuffle and --repeat, and the words each boot gets.
+--shuffle, --repeat and --retries, and the words each boot gets.
 
 Run: python3 tools/tests/test_modes.py (meson: suite `harness`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unittest
 
 from harness_support import (FAILURE, PASSING, QEMU_FAIL, QEMU_PASS, QEMU_RESET, Ktap,
-                             ToolTest, echoing)
+                             ToolTest, echoing, rerun_lines, when)
 
 THREE = Ktap('fmt.decimal', 'not ok fmt.hex', 'heap.alloc')
 
@@ -65,11 +66,12 @@ class FreshBootTest(ToolTest):
     """--fresh-boot: list the cases, then one boot per case, merged."""
 
     def test_boots_merge(self) -> None:
-        result = self.run_tool('--tap', '--fresh-boot', self.image(when_=fresh_when(THREE)))
+        image = self.image(when_=fresh_when(THREE))
+        result = self.run_tool('--tap', '--fresh-boot', image)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.splitlines(), [
             'TAP version 13', 'ok 1 fmt.decimal', 'not ok 2 fmt.hex # FAIL', f'# {FAILURE}',
-            'ok 3 heap.alloc', '1..3'])
+            'ok 3 heap.alloc', *rerun_lines(image, '--fresh-boot', failed='fmt.hex'), '1..3'])
         self.assertEqual(self.cmdlines(), ['ktest.list', 'ktest.filter=fmt.decimal',
                                            'ktest.filter=fmt.hex', 'ktest.filter=heap.alloc'])
 
@@ -135,6 +137,77 @@ class OrderTest(ToolTest):
         result = self.run_tool('--test', '--shuffle', '5', self.image(run.boot()))
         self.assert_verdict(result, 0, 'PASS')
         self.assertRegex(result.stdout, r'heap\.alloc.*\n.*fmt\.hex.*\n.*fmt\.decimal')
+
+
+class RetriesTest(ToolTest):
+    """--retries N: the failed cases run again, each time with a filter
+    naming them; one whose reruns all pass is FLAKY, never PASS."""
+
+    def retry_image(self, first: Ktap, *again: tuple[str, Ktap, int]) -> str:
+        """An image that runs first, and again[i] on a boot whose command
+        line holds again[i][0]."""
+        entries = [when(text, run.boot(), status) for text, run, status in again]
+        return self.image(first.boot(), QEMU_FAIL, when_=entries)
+
+    def test_a_case_that_passes_when_run_again_is_flaky(self) -> None:
+        image = self.retry_image(THREE, ('ktest.filter=fmt.hex', Ktap(
+            'fmt.hex', options={'ktest.filter': 'fmt.hex'}), QEMU_PASS))
+        report = self.tmp / 'report.json'
+        result = self.run_tool('--tap', '--retries', '2', '--json', str(report), image)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.splitlines(), [
+            'TAP version 13', '# run 2: 1 failed case again', 'ok 1 fmt.decimal',
+            'ok 2 fmt.hex # FLAKY FAIL on run 1 (a check failed), passed on run 2',
+            f'# {FAILURE}', 'ok 3 heap.alloc', '1..3'])
+        self.assertIn('2 passed, 1 flaky, 0 failed, 0 skipped', result.stderr)
+        self.assertEqual(self.cmdlines(), ['', 'ktest.filter=fmt.hex'])
+        saved = json.loads(report.read_text())
+        self.assertEqual((saved['verdict'], saved['boots']), ('PASS', 2))
+        self.assertEqual([r['status'] for r in saved['results']], ['PASS', 'FLAKY', 'PASS'])
+
+    def test_a_case_that_fails_every_time_stays_failed(self) -> None:
+        image = self.retry_image(THREE, ('ktest.filter=fmt.hex', Ktap(
+            'not ok fmt.hex', options={'ktest.filter': 'fmt.hex'}), QEMU_FAIL))
+        result = self.run_tool('--test', '--retries', '2', image)
+        self.assert_verdict(result, 1, 'FAIL: 1 of 3 cases failed')
+        self.assertIn('FAIL fmt.hex (20 us)\n    kernel/x_test.c:7: EXPECT_EQ(1, n) failed\n'
+                      '    run 2: FAIL again\n    run 3: FAIL again\n', result.stdout)
+        self.assertEqual(self.cmdlines(), ['', 'ktest.filter=fmt.hex', 'ktest.filter=fmt.hex'])
+
+    def test_a_crashed_case_is_retried(self) -> None:
+        four = Ktap('fmt.decimal', 'fmt.hex', 'heap.alloc')
+        image = self.image(four.boot(crash_at=1), QEMU_RESET, when_=[
+            when('ktest.start=2', four.boot(start=2)),
+            when('ktest.filter=fmt.hex', Ktap('fmt.hex', options={'ktest.filter': 'fmt.hex'})
+                 .boot())])
+        result = self.run_tool('--test', '--retries', '1', image)
+        self.assert_verdict(result, 0, 'PASS: 3 cases passed, 1 of them only when run again')
+        self.assertIn('FLAKY fmt.hex: CRASHED on run 1 (the machine reset while running case '
+                      'fmt.hex', result.stdout)
+
+    def test_repeats_are_retried_with_the_repeat(self) -> None:
+        image = self.retry_image(Ktap('not ok fmt.hex', repeat=2), (
+            'ktest.filter=fmt.hex', Ktap('fmt.hex', repeat=2, options={
+                'ktest.filter': 'fmt.hex'}), QEMU_PASS))
+        result = self.run_tool('--test', '--retries', '1', '--repeat', '2', image)
+        self.assert_verdict(result, 0, 'PASS: 2 cases passed, 2 of them only when run again')
+        self.assertEqual(self.cmdlines(), ['ktest.repeat=2',
+                                           'ktest.filter=fmt.hex ktest.repeat=2'])
+
+    def test_a_run_error_is_not_retried(self) -> None:
+        image = self.image(THREE.boot(summary=False) + 'garbage \x01\n', QEMU_FAIL)
+        result = self.run_tool('--test', '--retries', '3', image)
+        self.assertEqual(result.returncode, 99, result.stdout)
+        self.assertEqual(len(self.runs()), 1)
+
+    def test_no_retries_unless_asked(self) -> None:
+        image = self.retry_image(THREE, ('ktest.filter=fmt.hex', Ktap(
+            'fmt.hex', options={'ktest.filter': 'fmt.hex'}), QEMU_PASS))
+        result = self.run_tool('--test', image)
+        self.assert_verdict(result, 1, 'FAIL: 1 of 3 cases failed')
+        self.assertEqual(len(self.runs()), 1)
+        result = self.run_tool('--test', image, env={'KTEST_RETRIES': '1'})
+        self.assert_verdict(result, 0, 'PASS')
 
 
 if __name__ == '__main__':

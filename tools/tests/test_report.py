@@ -18,7 +18,8 @@ import unittest
 from unittest import mock
 
 from harness_support import (FAILING, FAILURE, PASSING, QEMU_FAIL, QEMU_RESET,
-                             SKIPPING, Ktap, ToolTest, echoing, no_match, when)
+                             SKIPPING, Ktap, ToolTest, echoing, no_match, rerun_lines,
+                             when)
 from harness import report
 from harness.config import Config
 from harness.verdict import CaseResult
@@ -32,8 +33,10 @@ class TapTest(ToolTest):
     def test_every_status(self) -> None:
         out = Ktap('fmt.decimal', 'not ok fmt.hex', 'ok fmt.oct # SKIP no octal',
                    'not ok fmt.bin # TIMEOUT ran past 5 ms').boot()
-        result = self.run_tool('--tap', self.image(out, QEMU_FAIL))
+        image = self.image(out, QEMU_FAIL)
+        result = self.run_tool('--tap', image)
         self.assertEqual(result.returncode, 0)
+        rerun = '\n'.join(rerun_lines(image, failed='fmt.hex,fmt.bin'))
         self.assertEqual(result.stdout, textwrap.dedent(f'''\
             TAP version 13
             ok 1 fmt.decimal
@@ -41,8 +44,7 @@ class TapTest(ToolTest):
             # {FAILURE}
             ok 3 fmt.oct # SKIP no octal
             not ok 4 fmt.bin # TIMEOUT ran past 5 ms
-            1..4
-            '''))
+            ''') + rerun + '\n1..4\n')
         self.assertIn(f'FAIL fmt.hex (20 us)\n    {FAILURE}\n', result.stderr)
         self.assertIn('1 passed, 2 failed, 1 skipped\n', result.stderr)
 
@@ -63,7 +65,7 @@ class TapTest(ToolTest):
             'TAP version 13', 'ok 1 fmt.decimal',
             'not ok 2 fmt.hex # CRASHED the machine reset while running case fmt.hex '
             '(triple fault?) instead of writing an exit code',
-            'ok 3 fmt.oct', 'ok 4 heap.alloc', '1..4'])
+            'ok 3 fmt.oct', 'ok 4 heap.alloc', *rerun_lines(image, failed='fmt.hex'), '1..4'])
 
     def test_run_error_is_a_result_then_bail_out(self) -> None:
         image = self.image(FOUR.boot(crash_at=1), QEMU_RESET)
@@ -72,14 +74,17 @@ class TapTest(ToolTest):
         reason = 'gave up after 1 boots (--max-boots)'
         self.assertEqual(result.stdout.splitlines()[3:], [
             f'not ok 3 fmt.oct # NOT RUN {reason}', 'not ok 4 heap.alloc # NOT RUN',
+            *rerun_lines(image, failed='fmt.hex'),
             f'not ok 5 ktest.run # ERROR {reason}', '1..5', f'Bail out! {reason}'])
         self.assertIn(f'ERROR: {reason}\n  last output from the image:\n', result.stderr)
 
     def test_run_error_before_any_result(self) -> None:
-        result = self.run_tool('--tap', self.image('', 1))
+        image = self.image('', 1)
+        result = self.run_tool('--tap', image)
         self.assertEqual(result.returncode, 99)
         reason = 'exit status 1 before any output, which is not a ktest exit'
-        self.assertEqual(result.stdout, f'TAP version 13\nnot ok 1 ktest.run # ERROR {reason}\n'
+        self.assertEqual(result.stdout, f'TAP version 13\n{rerun_lines(image)[0]}\n'
+                                        f'not ok 1 ktest.run # ERROR {reason}\n'
                                         f'1..1\nBail out! {reason}\n')
 
     def test_no_case_matches_the_filter(self) -> None:
@@ -111,6 +116,7 @@ class JsonTest(ToolTest):
         image = self.image(FAILING.boot(), QEMU_FAIL)
         self.assertEqual(self.read(image), {
             'image': image, 'verdict': 'FAIL', 'reason': '1 of 3 cases failed', 'boots': 1,
+            'rerun': rerun_lines(image)[0].removeprefix('# rerun: '),
             'results': [
                 {'name': 'fmt.decimal', 'status': 'PASS', 'reason': '', 'duration_us': 10,
                  'log': []},
