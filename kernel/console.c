@@ -1,8 +1,10 @@
-/* Kernel console: kprintf and the log over COM1 (16550) and VGA text mode. */
+/* Kernel console: kprintf and the log over COM1 (16550) and the screen: VGA
+ * text mode, or its cells drawn on the UEFI framebuffer (drivers/fb.c). */
 #include "console.h"
 
 #include <stdbool.h>
 
+#include "drivers/fb.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "lib/printf.h"
@@ -29,11 +31,16 @@ static bool serial_at_line_start = true;
 static enum log_level log_level = LOG_LEVEL_DEFAULT;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static struct fb screen_fb;
 
 void console_init(const struct boot_info *bi)
 {
 	serial_init();
-	vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
+	if (bi->magic == BOOT_INFO_MAGIC && bi->framebuffer.phys &&
+	    fb_init(&screen_fb, &bi->framebuffer, bi->phys_offset) == 0)
+		vga_init_screen(&screen_fb.screen);
+	else
+		vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
 }
 
 /* Length of s[0..n) up to and including the first newline, or n. */

@@ -10,7 +10,9 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Bring up COM1 and the VGA text screen (through the physical-memory map). */
+/* Bring up COM1 and the screen (through the physical-memory map): the
+ * framebuffer boot_info describes when there is one it can draw on (UEFI),
+ * else the VGA text screen. */
 void console_init(const struct boot_info *bi);
 
 /* printf to both sinks; the whole message is written under the console lock.
