@@ -55,6 +55,23 @@ static void print_memory_map(const struct boot_info *bi)
 		(unsigned long long)(usable / 1024));
 }
 
+static void print_boot(const struct boot_info *bi)
+{
+	static const char *const methods[] = {
+		[BOOT_METHOD_BIOS] = "a BIOS", [BOOT_METHOD_PVH] = "PVH",
+		[BOOT_METHOD_UEFI] = "UEFI",
+	};
+	const char *method = bi->boot_method < sizeof(methods) / sizeof(methods[0]) &&
+			     methods[bi->boot_method] ? methods[bi->boot_method] : "?";
+	const struct boot_framebuffer *fb = &bi->framebuffer;
+
+	if (fb->phys)
+		kprintf("Booted by %s; screen: framebuffer %ux%u at 0x%llx\n", method,
+			fb->width, fb->height, (unsigned long long)fb->phys);
+	else
+		kprintf("Booted by %s; screen: VGA text mode\n", method);
+}
+
 static void print_memory_use(void)
 {
 	struct heap_stats h;
@@ -132,6 +149,7 @@ void kernel_run(const struct boot_info *bi)
 	kprintf("Loaded at physical 0x%llx-0x%llx, command line \"%s\"\n",
 		(unsigned long long)bi->kernel_phys_start,
 		(unsigned long long)bi->kernel_phys_end, bi->cmdline);
+	print_boot(bi);
 	print_memory_map(bi);
 	print_memory_use();
 	kprintf("Type on the VGA window; keys echo here and on COM1. "
