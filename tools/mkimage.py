@@ -487,7 +487,10 @@ def build(lay: dict, stage1: bytes, stage2: bytes, kernel: bytes, efi: bytes,
 def write_atomically(path: str, data: bytes) -> None:
     """Write data to path through a temporary file in the same directory."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mkimage-")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".mkimage-")
+    except OSError as e:
+        raise ImageError(f"cannot write {path}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
