@@ -11,7 +11,7 @@
 #define MIN_PHYS_GIB       4              /* device memory below 4 GiB too */
 #define MAX_PHYS_GIB       512            /* one PML4 entry of 1 GiB PDPT slots */
 
-/* Where each part of the block goes (physical addresses). */
+/* Where each part of the block goes (physical addresses), in this order. */
 struct layout {
 	uint64_t elf, kernel, stack, boot_info, gdt, tables, end;
 };
@@ -60,24 +60,20 @@ static uint64_t phys_gib(struct efi_boot_services *bs, const struct boot_framebu
 static struct layout allocate_block(struct efi_boot_services *bs,
 				    const struct kernel_image *k, uint64_t gib)
 {
-	struct layout l;
-	uint64_t pages, start;
-	efi_status s;
+	uint64_t kernel = PAGE_ROUND_UP(k->file_size);
+	uint64_t stack = kernel + (k->vmax - k->vmin);
+	uint64_t boot_info = stack + BOOT_STACK_SIZE;
+	uint64_t gdt = boot_info + PAGE_ROUND_UP(sizeof(struct boot_info));
+	uint64_t tables = gdt + PAGE_SIZE;
+	uint64_t end = tables + paging_tables_bound(k, gib) * PAGE_SIZE;
+	uint64_t start;
+	efi_status s = bs->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_LOADER_DATA,
+					  end / PAGE_SIZE, &start);
 
-	l.elf = 0;
-	l.kernel = PAGE_ROUND_UP(k->file_size);
-	l.stack = l.kernel + (k->vmax - k->vmin);
-	l.boot_info = l.stack + BOOT_STACK_SIZE;
-	l.gdt = l.boot_info + PAGE_ROUND_UP(sizeof(struct boot_info));
-	l.tables = l.gdt + PAGE_SIZE;
-	l.end = l.tables + paging_tables_bound(k, gib) * PAGE_SIZE;
-	pages = l.end / PAGE_SIZE;
-	s = bs->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, pages, &start);
 	if (EFI_ERROR(s))
 		loader_fail_status("loader: not enough memory for the kernel", s);
-	for (uint64_t *f = &l.elf; f <= &l.end; f++)
-		*f += start;
-	return l;
+	return (struct layout){ start, start + kernel, start + stack, start + boot_info,
+				start + gdt, start + tables, start + end };
 }
 
 static void fill_boot_info(struct boot_info *bi, const struct layout *l,

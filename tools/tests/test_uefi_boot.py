@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """One disk image, two firmwares: boot the kernel image and a test image
 under OVMF (UEFI) and SeaBIOS (BIOS) on the machines and disks a user has
-(pc and q35; IDE, virtio-blk, USB storage), and boot damaged copies under
-OVMF to see each UEFI loader failure print its own "loader: ..." line on
-COM1 exactly once. Prints TAP for meson's `harness` suite; the UEFI cases
+(pc and q35; IDE, virtio-blk, USB storage), start the loader from the UEFI
+Shell with arguments, and boot damaged copies under OVMF to see each UEFI
+loader failure print its own "loader: ..." line on COM1 exactly once. Prints TAP for meson's `harness` suite; the UEFI cases
 are skipped when the OVMF firmware file is missing.
 
 Usage: test_uefi_boot.py QEMU OVMF KERNEL_IMAGE TEST_IMAGE IMAGE_H
@@ -54,6 +54,10 @@ CASES = [
     Case("bios_usb", uefi=False, disk="usb"),
     Case("uefi_ktap_exit_33", image="test", ktap=True, expect=["KTAP version 1"]),
     Case("uefi_framebuffer_console", expect=["screen: framebuffer"]),
+    # The loader and kernel copied to another FAT disk and started from the
+    # UEFI Shell with arguments: no image header there, so no built-in words.
+    Case("uefi_shell_arguments", image="shell",
+         expect=['command line "log=debug shell words"']),
     Case("uefi_cmdline_merged", damage="builtin",
          extra=["-fw_cfg", "name=opt/cmdline,string=passed"],
          expect=['command line "log=warn bi passed"']),
@@ -117,6 +121,29 @@ def damage(image: bytes, lay: dict, kind: str) -> bytes:
     return bytes(img)
 
 
+def esp_file(img: bytes, lay: dict, name: bytes) -> bytes:
+    """The file whose 8.3 directory entry is name, read from the image's ESP
+    (FAT12/16 with one-sector clusters, files in one run, as mkimage.py
+    writes it)."""
+    esp = lay["IMG_ESP_LBA"] * 512
+    reserved, fats, root_entries, _, _, fat_sectors = struct.unpack_from("<HBHHBH", img, esp + 14)
+    data = esp + (reserved + fats * fat_sectors + root_entries * 32 // 512) * 512
+    entry = img.find(name, esp)
+    cluster, size = struct.unpack_from("<HI", img, entry + 26)
+    return img[data + (cluster - 2) * 512:data + (cluster - 2) * 512 + size]
+
+
+def shell_disk(img: bytes, lay: dict, directory: str) -> None:
+    """A directory for QEMU's virtual FAT disk: the loader, the kernel, and a
+    startup.nsh that the UEFI Shell runs, passing arguments."""
+    os.makedirs(os.path.join(directory, "EFI", "ktest"))
+    for path, name in (("loader.efi", b"BOOTX64 EFI"), ("EFI/ktest/kernel.elf", b"KERNEL  ELF")):
+        with open(os.path.join(directory, path), "wb") as f:
+            f.write(esp_file(img, lay, name))
+    with open(os.path.join(directory, "startup.nsh"), "w", encoding="ascii") as f:
+        f.write("fs0:\r\nloader.efi log=debug shell words\r\n")
+
+
 def qemu_command(qemu: str, ovmf: str, case: Case, path: str, qmp: str) -> list:
     """The QEMU command line of one case."""
     cmd = [qemu, "-nodefaults", "-no-reboot", "-display", "none", "-vga", "std",
@@ -125,7 +152,9 @@ def qemu_command(qemu: str, ovmf: str, case: Case, path: str, qmp: str) -> list:
     if case.uefi:
         cmd += ["-bios", ovmf]
     drive = f"format=raw,file={path},snapshot=on"
-    if case.disk == "usb":
+    if case.image == "shell":
+        cmd += ["-drive", f"file=fat:{path},format=vvfat,snapshot=on"]
+    elif case.disk == "usb":
         cmd += ["-drive", f"if=none,id=stick,{drive}"] + USB
     else:
         cmd += ["-drive", drive + (",if=virtio" if case.disk == "virtio" else "")]
@@ -276,9 +305,12 @@ def finish(run: Run, case: Case, qmp: str) -> str:
 def run_case(qemu: str, ovmf: str, images: dict, lay: dict, tmp: str, case: Case) -> str:
     """Prepare one case's image, boot it and check it; the problem or ""."""
     path = os.path.join(tmp, case.name + ".img")
-    with open(path, "wb") as f:
-        image = images[case.image]
-        f.write(damage(image, lay, case.damage) if case.damage else image)
+    if case.image == "shell":
+        shell_disk(images["kernel"], lay, path)
+    else:
+        with open(path, "wb") as f:
+            image = images[case.image]
+            f.write(damage(image, lay, case.damage) if case.damage else image)
     qmp = os.path.join(tmp, case.name + ".qmp")
     run = Run(qemu_command(qemu, ovmf, case, path, qmp))
     try:
