@@ -24,7 +24,7 @@
 static volatile uint16_t *vga_buf;
 static const struct vga_screen *screen;    /* when set: cells go here */
 static uint16_t text[VGA_CELLS];    /* what the screen should show */
-static uint16_t shown[VGA_CELLS];   /* what was last stored to vga_buf */
+static uint16_t shown[VGA_CELLS];   /* what was last stored to the screen */
 static int top;                 /* rows above this are reserved (status) */
 static int cur_row, cur_col;
 static uint8_t attr = VGA_LIGHT_GREY | VGA_BLACK << 4;
