@@ -1,4 +1,5 @@
-/* Kernel console: kprintf and the log over COM1 (16550) and VGA text mode.
+/* Kernel console: kprintf and the log over COM1 (16550) and the screen: VGA
+ * text mode, or its cells drawn on the UEFI framebuffer (drivers/fb.c).
  * In a test image COM1 text goes through the test runner (test_hooks.h).
  */
 #include "console.h"
@@ -6,6 +7,7 @@
 #include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
+#include "drivers/fb.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
 #include "lib/printf.h"
@@ -29,6 +31,7 @@ static enum log_level log_level = LOG_LEVEL_DEFAULT;
 static void (*serial_sink)(const char *s, size_t n);
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static struct fb screen_fb;
 
 void console_init(const struct boot_info *bi)
 {
@@ -37,7 +40,11 @@ void console_init(const struct boot_info *bi)
 		serial_sink = test_hooks->serial_text;
 	else
 		serial_sink = serial_claim_output();
-	vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
+	if (bi->magic == BOOT_INFO_MAGIC && bi->framebuffer.phys &&
+	    fb_init(&screen_fb, &bi->framebuffer, bi->phys_offset) == 0)
+		vga_init_screen(&screen_fb.screen);
+	else
+		vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
 }
 
 static void both_sinks(void *ctx, const char *s, size_t n)

@@ -1,4 +1,4 @@
-/* Kernel console: one formatter feeding the COM1 and VGA sinks, and the log. */
+/* Kernel console: one formatter feeding the COM1 and screen sinks, and the log. */
 #ifndef CONSOLE_H
 #define CONSOLE_H
 
@@ -11,9 +11,10 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Bring up COM1 and the VGA text screen (through the physical-memory map).
- * The console owns COM1's output unless a test runner's hook takes the
- * text (test_hooks.h); after test_hooks_init(). */
+/* Bring up COM1 and the screen (through the physical-memory map): the
+ * framebuffer boot_info describes when there is one it can draw on (UEFI),
+ * else the VGA text screen. The console owns COM1's output unless a test
+ * runner's hook takes the text (test_hooks.h); after test_hooks_init(). */
 void console_init(const struct boot_info *bi);
 
 /* printf to both sinks; the whole message is written under the console lock.

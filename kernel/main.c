@@ -22,6 +22,24 @@
 static struct executor executor;
 static struct shell shell;
 
+/* How the kernel was booted, and what its screen is. */
+static void print_boot(const struct boot_info *bi)
+{
+	static const char *const methods[] = {
+		[BOOT_METHOD_BIOS] = "a BIOS", [BOOT_METHOD_PVH] = "PVH",
+		[BOOT_METHOD_UEFI] = "UEFI",
+	};
+	const char *method = bi->boot_method < sizeof(methods) / sizeof(methods[0]) &&
+			     methods[bi->boot_method] ? methods[bi->boot_method] : "?";
+	const struct boot_framebuffer *fb = &bi->framebuffer;
+
+	if (fb->phys)
+		kprintf("Booted by %s; screen: framebuffer %ux%u at 0x%llx\n", method,
+			fb->width, fb->height, (unsigned long long)fb->phys);
+	else
+		kprintf("Booted by %s; screen: VGA text mode\n", method);
+}
+
 static void draw_status(void)
 {
 	char line[VGA_COLS + 1];
@@ -79,6 +97,7 @@ void kernel_main(const struct boot_info *bi)
 	kprintf("Loaded at physical 0x%llx-0x%llx, command line \"%s\"\n",
 		(unsigned long long)bi->kernel_phys_start,
 		(unsigned long long)bi->kernel_phys_end, bi->cmdline);
+	print_boot(bi);
 	shell_init(&shell, &console_printer, &executor);
 	shell_execute(&shell, "mem");
 	shell_execute(&shell, "heap");

@@ -4,9 +4,12 @@
  * cells that differ from what the screen shows are stored to the hardware,
  * which makes a scroll a few stores instead of a read and a write of every
  * cell of device memory (each one a trap into the device model under an
- * emulator).
+ * emulator). The same cells can instead go to a vga_screen, which draws
+ * them (drivers/fb.c: a framebuffer under UEFI, where there is no text mode).
  */
 #include "drivers/vga.h"
+
+#include <stdbool.h>
 
 #include "arch/x86_64/cpu.h"
 
@@ -19,8 +22,9 @@
 #define VGA_CELLS       (VGA_ROWS * VGA_COLS)
 
 static volatile uint16_t *vga_buf;
+static const struct vga_screen *screen;    /* when set: cells go here */
 static uint16_t text[VGA_CELLS];    /* what the screen should show */
-static uint16_t shown[VGA_CELLS];   /* what was last stored to vga_buf */
+static uint16_t shown[VGA_CELLS];   /* what was last stored to the screen */
 static int top;                 /* rows above this are reserved (status) */
 static int cur_row, cur_col;
 static uint8_t attr = VGA_LIGHT_GREY | VGA_BLACK << 4;
@@ -30,8 +34,17 @@ static uint16_t blank(void)
 	return (uint16_t)(attr << 8 | ' ');
 }
 
+static bool ready(void)
+{
+	return vga_buf || screen;
+}
+
 static void move_cursor(void)
 {
+	if (screen) {
+		screen->cursor(screen->ctx, cur_row, cur_col);
+		return;
+	}
 	uint16_t pos = (uint16_t)(cur_row * VGA_COLS + cur_col);
 
 	outb(CRTC_INDEX, CRTC_CURSOR_HI);
@@ -45,7 +58,10 @@ static void show(int i, uint16_t v)
 {
 	text[i] = v;
 	shown[i] = v;
-	vga_buf[i] = v;
+	if (screen)
+		screen->draw(screen->ctx, i / VGA_COLS, i % VGA_COLS, v);
+	else
+		vga_buf[i] = v;
 }
 
 /* Bring the text area's differing cells to the screen. */
@@ -99,12 +115,33 @@ static void put(char c)
 void vga_init(volatile uint16_t *buffer)
 {
 	vga_buf = buffer;
+	screen = NULL;
 	vga_clear();
+}
+
+void vga_init_screen(const struct vga_screen *s)
+{
+	vga_buf = NULL;
+	screen = s;
+	vga_clear();
+}
+
+const struct vga_screen *vga_swap_screen(const struct vga_screen *s)
+{
+	const struct vga_screen *old = screen;
+
+	screen = s;
+	if (ready()) {
+		for (int i = 0; i < VGA_CELLS; i++)
+			show(i, text[i]);
+		move_cursor();
+	}
+	return old;
 }
 
 void vga_clear(void)
 {
-	if (!vga_buf)
+	if (!ready())
 		return;
 	for (int i = 0; i < VGA_CELLS; i++)
 		show(i, blank());
@@ -130,7 +167,7 @@ void vga_write_at(int row, int col, const char *s, enum vga_color fg,
 {
 	uint16_t a = (uint16_t)((fg | bg << 4) << 8);
 
-	if (!vga_buf || row < 0 || row >= VGA_ROWS || col < 0)
+	if (!ready() || row < 0 || row >= VGA_ROWS || col < 0)
 		return;
 	for (; *s && col < VGA_COLS; s++, col++)
 		show(row * VGA_COLS + col, a | (uint8_t)*s);
@@ -138,7 +175,7 @@ void vga_write_at(int row, int col, const char *s, enum vga_color fg,
 
 void vga_write(const char *s, size_t n)
 {
-	if (!vga_buf)
+	if (!ready())
 		return;
 	for (size_t i = 0; i < n; i++)
 		put(s[i]);
@@ -153,6 +190,8 @@ void vga_set_color(enum vga_color fg, enum vga_color bg)
 
 uint16_t vga_cell(int row, int col)
 {
+	if (screen)
+		return shown[row * VGA_COLS + col];
 	return vga_buf ? vga_buf[row * VGA_COLS + col] : 0;
 }
 

@@ -1,4 +1,5 @@
-/* VGA text mode (80x25, 16 colours) writer. */
+/* VGA text mode (80x25, 16 colours) writer: the text's layout, shown in the
+ * VGA text buffer or drawn by a renderer (drivers/fb.c on a framebuffer). */
 #ifndef DRIVERS_VGA_H
 #define DRIVERS_VGA_H
 
@@ -15,8 +16,24 @@ enum vga_color {
 	VGA_WHITE,
 };
 
+/* Somewhere other than the VGA text buffer to show the cells on. */
+struct vga_screen {
+	void *ctx;
+	void (*draw)(void *ctx, int row, int col, uint16_t cell);
+	void (*cursor)(void *ctx, int row, int col);
+};
+
 /* Use the text buffer at virtual address @buffer (physical 0xb8000) and clear it. */
 void vga_init(volatile uint16_t *buffer);
+
+/* Show the text on @screen instead (no VGA text buffer) and clear it. */
+void vga_init_screen(const struct vga_screen *screen);
+
+/* Show the text on @screen, or on the VGA text buffer given to vga_init()
+ * when NULL, redrawing every cell there; returns the screen it replaces.
+ * For tests that draw on a screen of their own and then put it back.
+ */
+const struct vga_screen *vga_swap_screen(const struct vga_screen *screen);
 
 /* Write n bytes at the cursor: '\n' starts a line, '\r' returns, '\b' moves
  * back one column (not past the start of the line), '\t' to the next
@@ -39,7 +56,8 @@ void vga_write_at(int row, int col, const char *s, enum vga_color fg,
 		  enum vga_color bg);
 void vga_clear(void);
 
-/* The character and attribute at (row, col), for tests. */
+/* The character and attribute at (row, col) as the screen shows it (the
+ * VGA text buffer's memory, or what was last drawn on a screen), for tests. */
 uint16_t vga_cell(int row, int col);
 void vga_cursor(int *row, int *col);
 

@@ -11,7 +11,10 @@ PROG = 'run_qemu.py'
 DEBUG_EXIT_DEVICE = (f'isa-debug-exit,iobase={P.EXIT_PORT:#x},iosize=0x04')
 VIRTIO_MIN_DISK_BYTES = 16 * 63 * 512   # one cylinder: 16 heads of 63 sectors
 SECTOR = 512
-IMG_HEADER_MAGIC = b'KTIMAGE1'          # boot/image.h, sector 1
+# The image header (boot/image.h; tools/tests/test_protocol.py checks that
+# these agree with it): where it is, its magic, its built-in command line.
+IMG_HEADER_LBA = 2049
+IMG_HEADER_MAGIC = b'KTIMAGE1'
 IMG_HDR_CMDLINE = 64
 IMG_HDR_CMDLINE_MAX = 256
 
@@ -55,7 +58,7 @@ def builtin_cmdline(image: str) -> str:
     which the loader puts before the passed ones; '' for other files."""
     try:
         with open(image, 'rb') as f:
-            f.seek(SECTOR)
+            f.seek(IMG_HEADER_LBA * SECTOR)
             header = f.read(IMG_HDR_CMDLINE + IMG_HDR_CMDLINE_MAX)
     except OSError:
         return ''

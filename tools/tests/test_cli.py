@@ -18,7 +18,7 @@ import unittest
 from typing import Optional
 
 from harness_support import (PASSING, TOOL, Ktap, ToolTest, clean_env, echoing, wait_gone)
-from harness import protocol
+from harness import protocol, qemu
 
 DEBUG_EXIT = 'isa-debug-exit,iobase=0xf4,iosize=0x04'
 CYLINDER = 16 * 63 * 512
@@ -225,7 +225,8 @@ class UsageErrorTest(ToolTest):
     def test_built_in_words_count(self) -> None:
         image = self.tmp / 'builtin.img'
         builtin = b'ktest.filter=' + b'b' * 200
-        image.write_bytes(bytes(512) + b'KTIMAGE1'.ljust(64, b'\0') + builtin + b'\0')
+        image.write_bytes(bytes(512 * qemu.IMG_HEADER_LBA) + b'KTIMAGE1'.ljust(64, b'\0') +
+                          builtin + b'\0')
         cmdline = 'x' * (protocol.CMDLINE_MAX - 200)
         result = self.run_tool('--test', str(image), '--cmdline', cmdline)
         self.assert_usage_error(result, f'the kernel command line would be '

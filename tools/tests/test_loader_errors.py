@@ -43,7 +43,8 @@ def damage(image: bytes, lay: dict, kind: str) -> bytes:
     """A copy of image broken in one way."""
     img = bytearray(image)
     hdr = lay["IMG_HEADER_LBA"] * lay["IMG_SECTOR_SIZE"]
-    elf = lay["IMG_KERNEL_LBA"] * lay["IMG_SECTOR_SIZE"]
+    elf = struct.unpack_from("<I", img, hdr + lay["IMG_HDR_KERNEL_LBA"])[0] \
+        * lay["IMG_SECTOR_SIZE"]
     if kind == "magic":
         img[hdr] ^= 0xFF
     elif kind == "empty":

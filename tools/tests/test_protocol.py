@@ -111,6 +111,21 @@ class AgreementTest(unittest.TestCase):
         self.assertEqual([p.split(':')[0] for p in problems], ['ESCAPED', 'SHIFTED', 'SPACED'])
 
 
+class ImageHeaderTest(unittest.TestCase):
+    """The harness reads an image's built-in words where boot/image.h puts them."""
+
+    def test_constants_agree_with_image_h(self) -> None:
+        from harness import qemu
+        text = (HEADER.parents[2] / 'boot' / 'image.h').read_text()
+        defines = dict(re.findall(r'^#define\s+(IMG_\w+)\s+(\w+)', text, re.M))
+        for name in ('IMG_HEADER_LBA', 'IMG_HDR_CMDLINE', 'IMG_HDR_CMDLINE_MAX'):
+            self.assertEqual(int(defines[name], 0), getattr(qemu, name), name)
+        self.assertEqual(int(defines['IMG_SECTOR_SIZE'], 0), qemu.SECTOR)
+        magic = (int(defines['IMG_HDR_MAGIC_LO'], 0).to_bytes(4, 'little') +
+                 int(defines['IMG_HDR_MAGIC_HI'], 0).to_bytes(4, 'little'))
+        self.assertEqual(magic, qemu.IMG_HEADER_MAGIC)
+
+
 class ParseTest(unittest.TestCase):
     """protocol.parse() and what the module makes of the header."""
 
