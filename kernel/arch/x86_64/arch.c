@@ -17,7 +17,9 @@
 
 void arch_init(const struct boot_info *bi)
 {
-	symbols_init(phys_to_virt(bi->kernel_elf_phys), bi->kernel_elf_size);
+	/* PVH boot has no ELF file in memory: backtraces show bare addresses */
+	if (bi->kernel_elf_size)
+		symbols_init(phys_to_virt(bi->kernel_elf_phys), bi->kernel_elf_size);
 	gdt_init();
 	idt_init();
 	lapic_virtual_wire();
