@@ -89,6 +89,7 @@ def boot(qemu: str, args: list, until: str) -> str:
 def expect_boot(text: str):
     """A check: the kernel booted (no loader error) and printed text."""
     def check(out: str) -> str:
+        """The problem with COM1's output out, or ""."""
         if "loader:" in out or text not in out:
             return f"wanted {text!r} on COM1 and no loader error"
         return ""
@@ -98,6 +99,7 @@ def expect_boot(text: str):
 def expect_error(text: str):
     """A check: the loader stopped with the error line text."""
     def check(out: str) -> str:
+        """The problem with COM1's output out, or ""."""
         return "" if text in out else f"wanted {text!r} on COM1"
     return check
 
@@ -105,6 +107,7 @@ def expect_error(text: str):
 def expect_ram(mem: int):
     """A check: the greeting, and QEMU's RAM reported usable in the map."""
     def check(out: str) -> str:
+        """The problem with COM1's output out, or ""."""
         problem = expect_boot(GREETING)(out)
         if problem or MAP_END not in out:
             return problem or "wanted the memory map on COM1"
