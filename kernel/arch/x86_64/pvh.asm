@@ -11,7 +11,8 @@
 %include "boot_info.inc"
 %include "loader_defs.inc"
 
-KERNEL_BASE     equ 0xffffffff80000000  ; virtual = physical + KERNEL_BASE
+KERNEL_BASE     equ 0xffffffff80000000  ; virtual = physical + KERNEL_BASE, as
+                                        ; linker.ld links the image
 %define PHYS(label) ((label) - KERNEL_BASE)
 
 ; Xen public/elfnote.h and public/arch-x86/hvm/start_info.h
