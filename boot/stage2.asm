@@ -486,27 +486,18 @@ place_kernel:
         shr     rcx, 3
         xor     eax, eax
         rep     stosq
-        mov     rbx, KERNEL_ELF
-        mov     rdx, [rbx + E_PHOFF]
-        add     rdx, rbx
-        movzx   r8d, word [rbx + E_PHNUM]
-.phdr:
-        test    r8d, r8d
-        jz      .done
-        cmp     dword [rdx + P_TYPE], PT_LOAD
-        jne     .skip
-        mov     rsi, [rdx + P_OFFSET]
-        add     rsi, rbx
-        mov     rdi, [rdx + P_VADDR]
+        lea     r12, [copy_segment]
+        jmp     each_load
+
+; R13 = a PT_LOAD header: its file bytes to kernel_phys + (vaddr - vmin).
+copy_segment:
+        mov     rsi, [r13 + P_OFFSET]
+        add     rsi, [elf_phys]
+        mov     rdi, [r13 + P_VADDR]
         sub     rdi, [vmin]
         add     rdi, [kernel_phys]
-        mov     rcx, [rdx + P_FILESZ]
+        mov     rcx, [r13 + P_FILESZ]
         rep     movsb
-.skip:
-        add     rdx, ELF_PHDR_SIZE
-        dec     r8d
-        jmp     .phdr
-.done:
         ret
 
 %include "loader64.inc"

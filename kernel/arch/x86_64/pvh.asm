@@ -240,37 +240,29 @@ check_start_info:
         jmp     fatal64
 
 ; QEMU put each segment at its p_paddr. The mapping wants them as laid out
-; virtually (physical = kernel_phys + virtual - vmin): check that, and zero
-; each segment past its file bytes (.bss).
+; virtually (physical = kernel_phys + virtual - vmin): check that (for text
+; and data it holds, or this code would not run), and zero each segment past
+; its file bytes (.bss; QEMU zero-fills too, but the ABI does not say so).
 place_pvh_kernel:
         lea     rax, [__ehdr_start] ; where vmin (the text segment) runs
         mov     [kernel_phys], rax
         mov     [loader_start], rax
-        mov     rbx, [elf_phys]
-        mov     rdx, [rbx + E_PHOFF]
-        add     rdx, rbx
-        movzx   r8d, word [rbx + E_PHNUM]
-.phdr:
-        test    r8d, r8d
-        jz      .done
-        cmp     dword [rdx + P_TYPE], PT_LOAD
-        jne     .skip
-        mov     rdi, [rdx + P_VADDR]
+        lea     r12, [zero_bss]
+        jmp     each_load
+
+; R13 = a PT_LOAD header: check its p_paddr, zero it past its file bytes.
+zero_bss:
+        mov     rdi, [r13 + P_VADDR]
         sub     rdi, [vmin]
         add     rdi, [kernel_phys]
         lea     rsi, [msg_layout]
-        cmp     rdi, [rdx + P_PADDR]
+        cmp     rdi, [r13 + P_PADDR]
         jne     fatal64
-        add     rdi, [rdx + P_FILESZ]
-        mov     rcx, [rdx + P_MEMSZ]
-        sub     rcx, [rdx + P_FILESZ]
+        add     rdi, [r13 + P_FILESZ]
+        mov     rcx, [r13 + P_MEMSZ]
+        sub     rcx, [r13 + P_FILESZ]
         xor     eax, eax
         rep     stosb
-.skip:
-        add     rdx, ELF_PHDR_SIZE
-        dec     r8d
-        jmp     .phdr
-.done:
         ret
 
 ; The start info and its memory map lie outside the loader's memory.
