@@ -4,15 +4,17 @@ machine and on pc with qboot, and check the greeting, the memory map the
 kernel prints (RAM where QEMU put it; on pc with SeaBIOS, the same map as the
 BIOS disk boot of the same machine), the command line (-append) arriving
 whole up to the longest that fits and a clear error one byte past it, and
-the loader's CPU checks. Prints TAP for meson's `harness` suite.
+the loader's CPU and ELF checks. Prints TAP for meson's `harness` suite.
 """
 import argparse
 import concurrent.futures
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 WAIT_S = 30          # generous: the machine may be busy
@@ -22,6 +24,10 @@ MAP_END = "Usable:"  # the line after the memory map
 MIB = 1 << 20
 GIB = 1 << 30
 LOW_RAM_TOP = 3 * GIB  # both machines split 4 GiB of RAM at 3 GiB
+PT_LOAD = 1
+PF_RWX = 7
+ELF_PHOFF, ELF_PHENTSIZE, ELF_PHNUM = 32, 54, 56  # ELF64 header offsets
+P_FLAGS, P_PADDR = 4, 24                           # program header offsets
 MAP_ENTRY = re.compile(r"^\s*([0-9a-f]{16})-([0-9a-f]{16})\s+\d+ KiB\s+(.+)$")
 
 FIRMWARES = {
@@ -120,7 +126,34 @@ def expect_ram(mem: int):
     return check
 
 
-def cases(elf: str) -> list:
+def load_headers(elf: bytes) -> list:
+    """File offsets of the ELF's PT_LOAD program headers."""
+    phoff, = struct.unpack_from("<Q", elf, ELF_PHOFF)
+    size, count = struct.unpack_from("<HH", elf, ELF_PHENTSIZE)
+    offsets = [phoff + i * size for i in range(count)]
+    return [o for o in offsets if struct.unpack_from("<I", elf, o)[0] == PT_LOAD]
+
+
+def damaged_copies(elf_path: str, tmp: str) -> dict:
+    """Copies of the kernel ELF each broken one way, by kind: 'moved' (the
+    rodata segment, which the PVH entry does not run from, loaded 1 MiB above
+    its place), 'wx' (text also writable)."""
+    with open(elf_path, "rb") as f:
+        elf = f.read()
+    loads = load_headers(elf)
+    moved, wx = bytearray(elf), bytearray(elf)
+    paddr, = struct.unpack_from("<Q", elf, loads[1] + P_PADDR)
+    struct.pack_into("<Q", moved, loads[1] + P_PADDR, paddr + MIB)
+    struct.pack_into("<I", wx, loads[0] + P_FLAGS, PF_RWX)
+    paths = {}
+    for kind, data in (("moved", moved), ("wx", wx)):
+        paths[kind] = os.path.join(tmp, f"kernel-{kind}.elf")
+        with open(paths[kind], "wb") as f:
+            f.write(data)
+    return paths
+
+
+def cases(elf: str, damaged: dict) -> list:
     """(name, QEMU args, text to wait for, check) for each firmware."""
     longest = "a" * (CMDLINE_MAX - 2) + "zz"
     out = []
@@ -139,6 +172,10 @@ def cases(elf: str) -> list:
              expect_boot(GREETING)),
             (f"{fw}_no_long_mode", kernel + ["-cpu", "qemu32"], "loader:",
              expect_error("loader: this CPU has no long mode")),
+            (f"{fw}_segment_moved", machine + ["-kernel", damaged["moved"]], "loader:",
+             expect_error("loader: kernel segments are not at their physical")),
+            (f"{fw}_segment_wx", machine + ["-kernel", damaged["wx"]], "loader:",
+             expect_error("loader: kernel segment is both writable and executable")),
         ]
     return out
 
@@ -189,7 +226,12 @@ def main(argv: list) -> int:
             p.error(f"no such file: {path}")
     if not shutil.which(args.qemu):
         p.error(f"cannot run QEMU: {args.qemu}")
-    todo = cases(args.kernel_elf)
+    with tempfile.TemporaryDirectory(prefix="pvh-test-") as tmp:
+        return run_all(args, cases(args.kernel_elf, damaged_copies(args.kernel_elf, tmp)))
+
+
+def run_all(args: argparse.Namespace, todo: list) -> int:
+    """Run the cases and the SeaBIOS comparison, two QEMUs at a time."""
     print("TAP version 13")
     print(f"1..{len(todo) + 1}")
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
