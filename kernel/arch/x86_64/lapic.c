@@ -22,6 +22,7 @@
 #define SPURIOUS_VECTOR     0xff        /* low nibble must be 1s on old CPUs */
 #define LVT_DELIVERY_NMI    (4u << 8)
 #define LVT_DELIVERY_EXTINT (7u << 8)
+#define LVT_TRIGGER_LEVEL   (1u << 15)  /* ExtINT is level-triggered anyway */
 
 static volatile uint32_t *reg(uint64_t base, uint32_t offset)
 {
@@ -42,7 +43,7 @@ bool lapic_virtual_wire(void)
 	base = base_msr & APIC_BASE_ADDR_MASK;
 	*reg(base, LAPIC_SVR) = (*reg(base, LAPIC_SVR) & ~SVR_VECTOR_MASK) |
 				SVR_APIC_ENABLE | SPURIOUS_VECTOR;
-	*reg(base, LAPIC_LVT_LINT0) = LVT_DELIVERY_EXTINT;
+	*reg(base, LAPIC_LVT_LINT0) = LVT_DELIVERY_EXTINT | LVT_TRIGGER_LEVEL;
 	*reg(base, LAPIC_LVT_LINT1) = LVT_DELIVERY_NMI;
 	return true;
 }
