@@ -1,25 +1,23 @@
 ; boot/stage2.asm: second stage of the BIOS loader.
 ; Real mode: A20, CPU checks, E820 map, command line (fw_cfg or the image's),
-; kernel ELF read with large INT 13h reads. Long mode: ELF segments placed and
-; mapped with their own permissions, physical memory mapped at BOOT_PHYS_OFFSET,
-; a stack with a guard page, boot_info filled, jump to the kernel entry.
+; kernel ELF read with large INT 13h reads. Long mode: the ELF segments placed
+; after the file, then boot/loader64.inc (shared with the PVH entry) maps them
+; with their own permissions, maps physical memory at BOOT_PHYS_OFFSET and a
+; stack with a guard page, fills boot_info and jumps to the kernel entry.
 ; Layout and contract: docs/boot.md. Every failure prints "loader: ..." on the
 ; screen and COM1, then halts.
 
 %include "image.inc"
 %include "boot_info.inc"
+%include "loader_defs.inc"
 
 bits 16
 org IMG_STAGE2_ADDR
 
+%define PHYS(label) (label)         ; flat binary: addresses are physical
+
 ; ---------------------------------------------------------------------------
 ; Constants
-COM1            equ 0x3f8
-UART_LSR        equ 5
-UART_LSR_THRE   equ 0x20
-VGA_TEXT        equ 0xb8000
-VGA_ERROR_ATTR  equ 0x4f            ; white on red
-
 FW_CFG_SEL      equ 0x510           ; QEMU fw_cfg selector port
 FW_CFG_DATA     equ 0x511           ; QEMU fw_cfg data port
 FW_CFG_SIGNATURE equ 0x0000
@@ -38,31 +36,6 @@ TMP_PML4        equ 0x70000         ; identity map of the first 4 GiB
 TMP_PDPT        equ 0x71000
 TMP_PD          equ 0x72000         ; four page directories
 KERNEL_ELF      equ 0x100000        ; the ELF file is read to 1 MiB
-
-PAGE_SIZE       equ 0x1000
-PTE_P           equ 1 << 0
-PTE_W           equ 1 << 1
-PTE_PS          equ 1 << 7
-PTE_ADDR        equ 0x000ffffffffff000
-KERNEL_MIN_VADDR equ 0xffffffff80000000
-
-CR0_PE          equ 1 << 0
-CR0_WP          equ 1 << 16
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xc0000080
-EFER_LME        equ 1 << 8
-EFER_NXE        equ 1 << 11
-CPUID_EXT_LM    equ 1 << 29         ; 0x80000001 EDX: long mode
-CPUID_EXT_NX    equ 1 << 20         ; 0x80000001 EDX: no-execute
-
-ELF_MAGIC       equ 0x464c457f
-PT_LOAD         equ 1
-PF_X            equ 1
-PF_W            equ 2
-
-CODE64_SEL      equ 0x08
-DATA_SEL        equ 0x10
 
 ; ---------------------------------------------------------------------------
 ; Real mode
@@ -424,8 +397,8 @@ enter_unreal:
 enter_long_mode:
         cli
         mov     al, 0xff            ; mask both PICs: the kernel reprograms them
-        out     0xa1, al
-        out     0x21, al
+        out     PIC2_DATA, al
+        out     PIC1_DATA, al
         push    es
         mov     ax, TMP_PML4 >> 4
         mov     es, ax
@@ -448,7 +421,7 @@ enter_long_mode:
 .pd:
         mov     [es:di], eax
         add     di, 8
-        add     eax, 0x200000
+        add     eax, LARGE_PAGE_SIZE
         loop    .pd
         pop     es
 
@@ -470,6 +443,7 @@ enter_long_mode:
 ; ---------------------------------------------------------------------------
 ; Long mode (identity-mapped low memory)
 bits 64
+default rel
 
 long_entry:
         mov     ax, DATA_SEL
@@ -481,137 +455,20 @@ long_entry:
         mov     gs, ax
         mov     rsp, 0x7c00
 
+        mov     qword [elf_phys], KERNEL_ELF
+        mov     qword [loader_start], KERNEL_ELF
+        mov     qword [mmap_buf], E820_BUF
+        mov     qword [cmdline_buf], CMDLINE_BUF
+        mov     dword [boot_method], BOOT_METHOD_BIOS
         call    parse_elf
         call    place_kernel
         call    build_page_tables
         call    fill_boot_info
         jmp     start_kernel
 
-; Print the string at RSI on COM1 and in red on the first VGA line, then halt.
-fatal64:
-        mov     rdi, VGA_TEXT
-.next:
-        lodsb
-        test    al, al
-        jz      .halt
-        cmp     al, 10
-        jb      .serial
-        mov     ah, VGA_ERROR_ATTR
-        mov     [rdi], ax
-        add     rdi, 2
-.serial:
-        call    serial_putc64
-        jmp     .next
-.halt:
-        cli
-        hlt
-        jmp     .halt
-
-; Write AL to COM1 from 64-bit code. Clobbers DX.
-serial_putc64:
-        push    rax
-        mov     dx, COM1 + UART_LSR
-.wait:
-        in      al, dx
-        test    al, UART_LSR_THRE
-        jz      .wait
-        pop     rax
-        mov     dx, COM1
-        out     dx, al
-        ret
-
-; --- ELF -------------------------------------------------------------------
-; Check the header and find the range [vmin, vmax) the PT_LOAD segments span.
-parse_elf:
-        mov     rbx, KERNEL_ELF
-        mov     rsi, msg_bad_elf
-        cmp     dword [rbx], ELF_MAGIC
-        jne     fatal64
-        cmp     word [rbx + 4], 0x0102  ; 64-bit, little-endian
-        jne     fatal64
-        cmp     dword [rbx + 16], 0x003e0002  ; ET_EXEC, EM_X86_64
-        jne     fatal64
-        cmp     word [rbx + 54], 56     ; e_phentsize
-        jne     fatal64
-        movzx   ecx, word [rbx + 56]    ; e_phnum
-        mov     rax, 56
-        mul     rcx
-        add     rax, [rbx + 32]         ; e_phoff
-        cmp     rax, [kernel_bytes]
-        ja      fatal64
-        mov     rax, [rbx + 24]
-        mov     [entry_point], rax
-        mov     qword [vmin], -1
-        mov     qword [vmax], 0
-        call    for_each_load
-        mov     rsi, msg_no_load
-        cmp     qword [vmax], 0
-        je      fatal64
-        mov     rax, [vmax]
-        sub     rax, [vmin]
-        mov     rsi, msg_too_big
-        cmp     rax, IMG_KERNEL_MAX_BYTES
-        ja      fatal64
-        ret
-
-; Validate every PT_LOAD program header and widen [vmin, vmax).
-for_each_load:
-        mov     rbx, KERNEL_ELF
-        mov     rdx, [rbx + 32]
-        add     rdx, rbx                ; rdx = first program header
-        movzx   ecx, word [rbx + 56]
-.phdr:
-        test    ecx, ecx
-        jz      .done
-        cmp     dword [rdx], PT_LOAD
-        jne     .skip
-        call    check_segment
-        mov     rax, [rdx + 16]
-        cmp     rax, [vmin]
-        jae     .max
-        mov     [vmin], rax
-.max:
-        add     rax, [rdx + 40]
-        add     rax, PAGE_SIZE - 1
-        and     rax, ~(PAGE_SIZE - 1)
-        cmp     rax, [vmax]
-        jbe     .skip
-        mov     [vmax], rax
-.skip:
-        add     rdx, 56
-        dec     ecx
-        jmp     .phdr
-.done:
-        ret
-
-; RDX = a PT_LOAD header: in the file, page aligned, W^X, in the top 2 GiB.
-check_segment:
-        mov     rsi, msg_bad_elf
-        mov     rax, [rdx + 8]          ; p_offset + p_filesz within the file
-        add     rax, [rdx + 32]
-        jc      fatal64
-        cmp     rax, [kernel_bytes]
-        ja      fatal64
-        mov     rax, [rdx + 32]
-        cmp     rax, [rdx + 40]         ; p_filesz <= p_memsz
-        ja      fatal64
-        mov     rsi, msg_align
-        test    qword [rdx + 16], PAGE_SIZE - 1
-        jnz     fatal64
-        mov     rsi, msg_wx
-        mov     eax, [rdx + 4]
-        and     eax, PF_W | PF_X
-        cmp     eax, PF_W | PF_X
-        je      fatal64
-        mov     rsi, msg_high
-        mov     rax, KERNEL_MIN_VADDR
-        cmp     [rdx + 16], rax
-        jb      fatal64
-        ret
-
-; --- placing the kernel ----------------------------------------------------
 ; Zero [kphys, kphys + (vmax - vmin)) after the ELF file, copy each segment's
-; file bytes to kphys + (vaddr - vmin); the zeroed rest is its .bss.
+; file bytes to kphys + (vaddr - vmin); the zeroed rest is its .bss. The
+; page tables, the stack and boot_info follow (next_free).
 place_kernel:
         mov     rax, KERNEL_ELF
         add     rax, [kernel_bytes]
@@ -623,297 +480,31 @@ place_kernel:
         sub     rcx, [vmin]
         lea     rdx, [rdi + rcx]
         mov     [next_free], rdx
-        mov     rsi, msg_no_ram
+        lea     rsi, [msg_no_ram]
         cmp     rdx, [ram_limit]
         ja      fatal64
         shr     rcx, 3
         xor     eax, eax
         rep     stosq
-        mov     rbx, KERNEL_ELF
-        mov     rdx, [rbx + 32]
-        add     rdx, rbx
-        movzx   r8d, word [rbx + 56]
-.phdr:
-        test    r8d, r8d
-        jz      .done
-        cmp     dword [rdx], PT_LOAD
-        jne     .skip
-        mov     rsi, [rdx + 8]
-        add     rsi, rbx
-        mov     rdi, [rdx + 16]
+        lea     r12, [copy_segment]
+        jmp     each_load
+
+; R13 = a PT_LOAD header: its file bytes to kernel_phys + (vaddr - vmin).
+copy_segment:
+        mov     rsi, [r13 + P_OFFSET]
+        add     rsi, [elf_phys]
+        mov     rdi, [r13 + P_VADDR]
         sub     rdi, [vmin]
         add     rdi, [kernel_phys]
-        mov     rcx, [rdx + 32]
-        rep     movsb
-.skip:
-        add     rdx, 56
-        dec     r8d
-        jmp     .phdr
-.done:
-        ret
-
-; R11 = a zeroed page from the bump allocator. Preserves other registers.
-alloc_page:
-        push    rax
-        push    rcx
-        push    rdi
-        mov     r11, [next_free]
-        lea     rax, [r11 + PAGE_SIZE]
-        cmp     rax, [ram_limit]
-        ja      .no_ram
-        mov     [next_free], rax
-        mov     rdi, r11
-        mov     ecx, PAGE_SIZE / 8
-        xor     eax, eax
-        rep     stosq
-        pop     rdi
-        pop     rcx
-        pop     rax
-        ret
-.no_ram:
-        mov     rsi, msg_no_ram
-        jmp     fatal64
-
-; Map the 4 KiB page at virtual RDI to physical RSI with leaf flags RDX,
-; creating tables as needed. Mapping a page twice is a loader bug: halt.
-map_page:
-        push    rcx
-        mov     rax, [pml4]
-        mov     ecx, 39
-.level:
-        mov     r8, rdi
-        shr     r8, cl
-        and     r8d, 511
-        lea     r9, [rax + r8 * 8]
-        mov     r10, [r9]
-        test    r10, PTE_P
-        jnz     .down
-        call    alloc_page
-        lea     r10, [r11 + PTE_P + PTE_W]
-        mov     [r9], r10
-.down:
-        mov     rax, PTE_ADDR
-        and     rax, r10
-        sub     ecx, 9
-        cmp     ecx, 12
-        jne     .level
-        mov     r8, rdi
-        shr     r8, 12
-        and     r8d, 511
-        lea     r9, [rax + r8 * 8]
-        test    qword [r9], PTE_P
-        jnz     .twice
-        lea     r10, [rsi + rdx]
-        mov     [r9], r10
-        pop     rcx
-        ret
-.twice:
-        mov     rsi, msg_twice
-        jmp     fatal64
-
-; --- page tables -------------------------------------------------------------
-build_page_tables:
-        call    alloc_page
-        mov     [pml4], r11
-        call    map_physical_memory
-        call    map_kernel
-        call    map_stack
-        mov     rax, [pml4]             ; keep the identity map for the switch
-        mov     rdx, [TMP_PML4]
-        mov     [rax], rdx
-        ret
-
-; All of physical memory, up to the end of the highest RAM region and at
-; least 4 GiB (device memory), at BOOT_PHYS_OFFSET with 2 MiB pages, NX.
-map_physical_memory:
-        call    phys_top_gib
-        mov     rbx, rax                ; number of GiB to map
-        call    alloc_page
-        mov     rax, [pml4]
-        lea     rdx, [r11 + PTE_P + PTE_W]
-        mov     [rax + ((BOOT_PHYS_OFFSET >> 39) & 511) * 8], rdx
-        mov     rdi, r11                ; rdi = PDPT
-        xor     r12, r12                ; r12 = physical address
-.gib:
-        call    alloc_page
-        lea     rdx, [r11 + PTE_P + PTE_W]
-        mov     [rdi], rdx
-        add     rdi, 8
-        mov     ecx, 512
-.pd:
-        mov     rdx, r12
-        or      rdx, PTE_P + PTE_W + PTE_PS
-        or      rdx, [nx_bit]
-        mov     [r11], rdx
-        add     r11, 8
-        add     r12, 0x200000
-        loop    .pd
-        dec     rbx
-        jnz     .gib
-        ret
-
-; RAX = GiB to map: max(4, end of highest usable/ACPI region), at most 512.
-phys_top_gib:
-        mov     rax, 0x100000000
-        mov     rsi, E820_BUF
-        movzx   ecx, word [mmap_count]
-.entry:
-        cmp     dword [rsi + 16], BOOT_MEM_ACPI_NVS
-        ja      .next
-        cmp     dword [rsi + 16], BOOT_MEM_RESERVED
-        je      .next
-        mov     rdx, [rsi]
-        add     rdx, [rsi + 8]
-        cmp     rdx, rax
-        jbe     .next
-        mov     rax, rdx
-.next:
-        add     rsi, BI_MMAP_ENTRY_SIZE
-        loop    .entry
-        add     rax, 0x3fffffff
-        shr     rax, 30
-        cmp     rax, 512
-        jbe     .done
-        mov     eax, 512
-.done:
-        ret
-
-; Map each PT_LOAD page at its virtual address: present, writable only with
-; PF_W, executable only with PF_X.
-map_kernel:
-        mov     rbx, KERNEL_ELF
-        mov     r13, [rbx + 32]
-        add     r13, rbx
-        movzx   r14d, word [rbx + 56]
-.phdr:
-        test    r14d, r14d
-        jz      .done
-        cmp     dword [r13], PT_LOAD
-        jne     .skip
-        call    map_segment
-.skip:
-        add     r13, 56
-        dec     r14d
-        jmp     .phdr
-.done:
-        ret
-
-; R13 = a PT_LOAD header.
-map_segment:
-        mov     rdx, PTE_P
-        test    dword [r13 + 4], PF_W
-        jz      .nx
-        or      rdx, PTE_W
-.nx:
-        test    dword [r13 + 4], PF_X
-        jnz     .flags_done
-        or      rdx, [nx_bit]
-.flags_done:
-        mov     rdi, [r13 + 16]         ; vaddr
-        mov     r15, [r13 + 40]
-        add     r15, PAGE_SIZE - 1
-        shr     r15, 12                 ; pages
-.page:
-        test    r15, r15
-        jz      .done
-        mov     rsi, rdi
-        sub     rsi, [vmin]
-        add     rsi, [kernel_phys]
-        call    map_page
-        add     rdi, PAGE_SIZE
-        dec     r15
-        jmp     .page
-.done:
-        ret
-
-; BOOT_STACK_SIZE bytes below BOOT_STACK_TOP; the page below stays unmapped.
-map_stack:
-        mov     rdi, BOOT_STACK_TOP - BOOT_STACK_SIZE
-        mov     rdx, PTE_P + PTE_W
-        or      rdx, [nx_bit]
-        mov     r15, BOOT_STACK_SIZE / PAGE_SIZE
-.page:
-        call    alloc_page
-        mov     rsi, r11
-        call    map_page
-        add     rdi, PAGE_SIZE
-        dec     r15
-        jnz     .page
-        ret
-
-; --- boot_info ---------------------------------------------------------------
-fill_boot_info:
-        call    alloc_page
-        mov     [boot_info], r11
-        mov     rbx, r11
-%rep (BI_TOTAL_SIZE + PAGE_SIZE - 1) / PAGE_SIZE - 1
-        call    alloc_page          ; the next pages: boot_info is contiguous
-%endrep
-        mov     rax, BOOT_INFO_MAGIC
-        mov     [rbx + BI_MAGIC], rax
-        mov     dword [rbx + BI_VERSION], BOOT_INFO_VERSION
-        mov     dword [rbx + BI_SIZE], BI_TOTAL_SIZE
-        mov     rax, BOOT_PHYS_OFFSET
-        mov     [rbx + BI_PHYS_OFFSET], rax
-        mov     rax, [kernel_phys]
-        mov     [rbx + BI_KERNEL_PHYS_START], rax
-        add     rax, [vmax]
-        sub     rax, [vmin]
-        mov     [rbx + BI_KERNEL_PHYS_END], rax
-        mov     rax, [vmin]
-        mov     [rbx + BI_KERNEL_VIRT_START], rax
-        mov     qword [rbx + BI_KERNEL_ELF_PHYS], KERNEL_ELF
-        mov     eax, [kernel_bytes]
-        mov     [rbx + BI_KERNEL_ELF_SIZE], rax
-        mov     qword [rbx + BI_LOADER_PHYS_START], KERNEL_ELF
-        mov     rax, [next_free]
-        mov     [rbx + BI_LOADER_PHYS_END], rax
-        mov     rax, BOOT_STACK_TOP
-        mov     [rbx + BI_STACK_TOP], rax
-        mov     qword [rbx + BI_STACK_SIZE], BOOT_STACK_SIZE
-        movzx   eax, word [mmap_count]
-        mov     [rbx + BI_MMAP_COUNT], eax
-        movzx   eax, byte [boot_drive]
-        mov     [rbx + BI_BOOT_DRIVE], eax
-        mov     dword [rbx + BI_BOOT_METHOD], BOOT_METHOD_BIOS
-        lea     rdi, [rbx + BI_MMAP]
-        mov     rsi, E820_BUF
-        imul    ecx, [rbx + BI_MMAP_COUNT], BI_MMAP_ENTRY_SIZE
-        rep     movsb
-        lea     rdi, [rbx + BI_CMDLINE]
-        mov     rsi, CMDLINE_BUF
-        mov     ecx, BOOT_CMDLINE_MAX
+        mov     rcx, [r13 + P_FILESZ]
         rep     movsb
         ret
 
-; --- jump ------------------------------------------------------------------
-; Switch to the final tables and enter the kernel with RDI = &boot_info (its
-; physical-memory alias). The identity map (PML4 entry 0) is still there for
-; this last jump; the kernel's entry stub removes it before any C code runs.
-start_kernel:
-        mov     rax, [pml4]
-        mov     cr3, rax
-        mov     rbx, BOOT_PHYS_OFFSET
-        add     [gdt_desc + 2], rbx     ; the GDT through the alias
-        lgdt    [gdt_desc]
-        mov     rdi, [boot_info]
-        add     rdi, rbx
-        mov     rsp, BOOT_STACK_TOP
-        push    0                       ; no return address
-        xor     ebp, ebp
-        jmp     [entry_point]
+%include "loader64.inc"
 
 ; ---------------------------------------------------------------------------
 ; Data
-align 8
-gdt:
-        dq      0
-        dq      0x00af9a000000ffff      ; 0x08: 64-bit code, ring 0
-        dq      0x00cf92000000ffff      ; 0x10: data, 4 GiB
-gdt_end:
-gdt_desc:
-        dw      gdt_end - gdt - 1
-        dq      gdt
+%include "loader_data.inc"
 
 align 4
 dap:
@@ -924,40 +515,17 @@ dap_count:
 dap_lba:
         dq      0
 
-align 8
-nx_bit:         dq 0
-efer_bits:      dd EFER_LME
-kernel_bytes:   dq 0
+align 4
 sectors_left:   dd 0
 copy_dest:      dd 0
-ram_limit:      dq 0
-entry_point:    dq 0
-vmin:           dq 0
-vmax:           dq 0
-kernel_phys:    dq 0
-next_free:      dq 0
-pml4:           dq 0
-boot_info:      dq 0
-mmap_count:     dw 0
-boot_drive:     db 0
 
 fwcfg_name:     db "opt/cmdline", 0
 fwcfg_name_len  equ $ - fwcfg_name
 
 msg_magic:      db "loader: bad image header magic (not built by mkimage?)", 13, 10, 0
 msg_a20:        db "loader: could not enable the A20 line", 13, 10, 0
-msg_no_lm:      db "loader: this CPU has no long mode (x86-64)", 13, 10, 0
 msg_e820:       db "loader: the BIOS gave no E820 memory map", 13, 10, 0
 msg_empty:      db "loader: the image holds no kernel", 13, 10, 0
-msg_too_big:    db "loader: kernel too big (16 MiB at most)", 13, 10, 0
 msg_read:       db "loader: disk read error while reading the kernel", 13, 10, 0
-msg_no_ram:     db "loader: not enough memory above 1 MiB for the kernel", 13, 10, 0
-msg_bad_elf:    db "loader: kernel is not a valid x86-64 ELF executable", 13, 10, 0
-msg_no_load:    db "loader: kernel ELF has no loadable segment", 13, 10, 0
-msg_align:      db "loader: kernel segment is not page aligned", 13, 10, 0
-msg_wx:         db "loader: kernel segment is both writable and executable", 13, 10, 0
-msg_high:       db "loader: kernel is not linked in the top 2 GiB", 13, 10, 0
-msg_twice:      db "loader: kernel segments overlap", 13, 10, 0
-msg_cmdline:    db "loader: command line too long (4095 bytes at most)", 13, 10, 0
 
         times   IMG_STAGE2_MAX * IMG_SECTOR_SIZE - ($ - $$) db 0

@@ -1,5 +1,6 @@
 /* Kernel symbol lookup from the kernel's own ELF file (its .symtab), which
- * the loader leaves in memory (boot_info->kernel_elf_phys).
+ * the BIOS loader leaves in memory (boot_info->kernel_elf_phys). PVH boot
+ * loads only the segments: no symbols then.
  */
 #ifndef LIB_SYMBOLS_H
 #define LIB_SYMBOLS_H
