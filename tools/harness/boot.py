@@ -20,6 +20,7 @@ from .ktap import Event, KtapParser, ProtocolError
 TAIL_LINES = 20           # output lines kept to show with an error
 GRACE_S = 3.0             # beyond twice a case's budget, before it is hung
 BOOT_LIMIT_S = 30.0       # from start to the end of the plan
+FIRMWARE_LIMIT_S = 120.0  # the same when UEFI firmware starts first (seconds under TCG)
 EXIT_GRACE_S = 5.0        # output closed: time left for the process to exit
 KEYS_POLL_S = 0.1         # how often the pump looks at the key sender
 
@@ -40,13 +41,14 @@ class BootOutcome:
         self.stderr: deque = deque(maxlen=TAIL_LINES)
 
 
-def time_limit(parser: KtapParser, unlimited: bool) -> float | None:
+def time_limit(parser: KtapParser, unlimited: bool, prelude: bool = False) -> float | None:
     """Seconds the run may go without a result now: twice the budget of
-    what runs (the kernel's own stop, then case_exit's), plus a grace."""
+    what runs (the kernel's own stop, then case_exit's), plus a grace;
+    before the plan, the time to boot (longer after UEFI firmware)."""
     if unlimited:
         return None
     if parser.state in ('version', 'header'):
-        return BOOT_LIMIT_S
+        return FIRMWARE_LIMIT_S if prelude else BOOT_LIMIT_S
     due = None if parser.in_fixture else parser.running_case()
     return 2 * parser.budget_ms(due) / 1000 + GRACE_S
 
@@ -149,16 +151,20 @@ class Pump:
     overruns its limit, the protocol breaks or the key sender fails."""
 
     def __init__(self, parser: KtapParser, sink: Callable[[Event], None],
-                 keys: object | None, unlimited: bool) -> None:
+                 keys: object | None, unlimited: bool, prelude: bool = False) -> None:
         self.parser = parser
         self.sink = sink
         self.keys = keys
         self.unlimited = unlimited
         self.deadline: float | None = None
+        # UEFI firmware writes its own text (and terminal escapes) to COM1
+        # before our loader runs: skip it up to the image's first line.
+        self.prelude = prelude
+        self.prelude_boot = prelude
 
     def restart_clock(self) -> None:
         """A result came (or the run started): count the next limit from now."""
-        limit = time_limit(self.parser, self.unlimited)
+        limit = time_limit(self.parser, self.unlimited, self.prelude_boot)
         self.deadline = None if limit is None else time.monotonic() + limit
 
     def wait_time(self) -> float | None:
@@ -194,6 +200,11 @@ class Pump:
 
     def feed(self, kind: str, raw: bytes) -> None:
         """One line to the parser; act on its events."""
+        if self.prelude:
+            start = raw.find(P.VERSION_LINE.encode())
+            if start < 0:
+                return
+            raw, self.prelude = raw[start:], False
         if kind == 'long':
             raise ProtocolError(f'a line longer than {P.LINE_MAX} bytes')
         for event in self.parser.feed(decode_line(raw)):
@@ -207,10 +218,12 @@ class Pump:
 def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
          ends: dict[int, str], keys: object | None = None,
          unlimited: bool = False,
-         on_start: Callable[[], None] | None = None) -> BootOutcome:
+         on_start: Callable[[], None] | None = None,
+         prelude: bool = False) -> BootOutcome:
     """Run cmd to its end, its output into parser and the events into sink;
     ends maps exit statuses to pass, fail, error, restart; on_start runs
-    once the process is started (a debugger attaching to it)."""
+    once the process is started (a debugger attaching to it); prelude: the
+    firmware's text comes first, up to the image's KTAP version line."""
     outcome = BootOutcome()
     proc = start(cmd, keys is not None and keys.wants_serial)
     if on_start is not None:
@@ -218,7 +231,7 @@ def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
     if keys is not None and proc.stdin is not None:
         keys.serial = lambda data: (proc.stdin.write(data), proc.stdin.flush())
     try:
-        Pump(parser, sink, keys, unlimited).run(Streams(proc, outcome), outcome)
+        Pump(parser, sink, keys, unlimited, prelude).run(Streams(proc, outcome), outcome)
         if not (outcome.timed_out or outcome.error):
             outcome.status = wait_for_exit(proc, outcome)
             outcome.end = ends.get(outcome.status)

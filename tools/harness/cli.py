@@ -10,8 +10,9 @@ import signal
 import sys
 from collections.abc import Callable
 
-from .config import (DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
-                     DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, Config, UsageError)
+from .config import (BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
+                     DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, Config,
+                     UsageError)
 
 PROG = 'run_qemu.py'
 EXIT_USAGE = 2
@@ -53,7 +54,8 @@ environment (used when the option is not given; meson sets them):
   KTEST_IMAGE    IMAGE              KTEST_QEMU     --qemu
   KTEST_MEMORY   --memory           KTEST_MACHINE  --machine
   KTEST_DISPLAY  --display          KTEST_DISK     --disk
-  KTEST_RETRIES  --retries
+  KTEST_RETRIES  --retries          KTEST_BOOT     --boot
+  KTEST_OVMF     --ovmf
   NO_COLOR       set and not empty: no colour in test reports
 
 examples:
@@ -101,6 +103,24 @@ def one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     return convert
 
 
+def add_machine_options(group: argparse._ArgumentGroup) -> None:
+    """The machine and how it boots (both modes)."""
+    group.add_argument('--machine', choices=MACHINES,
+                       help='QEMU machine type (default $KTEST_MACHINE or pc; '
+                            'microvm only with --boot pvh)')
+    group.add_argument('--boot', choices=BOOTS,
+                       help='bios: SeaBIOS boots the disk image; uefi: OVMF boots it; '
+                            'pvh: QEMU starts the kernel ELF directly (--elf), the '
+                            'fastest (default $KTEST_BOOT or bios)')
+    group.add_argument('--firmware', choices=('bios', 'uefi'), dest='boot',
+                       help='the same as --boot bios or --boot uefi')
+    group.add_argument('--from-disk', action='store_true',
+                       help='this image must boot from its disk: --boot pvh means bios')
+    group.add_argument('--ovmf', metavar='PATH',
+                       help=f'UEFI firmware for --boot uefi (default $KTEST_OVMF or '
+                            f'{DEFAULT_OVMF})')
+
+
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by run and test mode."""
     group = parser.add_argument_group('both modes')
@@ -110,8 +130,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                        help=f'QEMU binary (default $KTEST_QEMU or {DEFAULT_QEMU})')
     group.add_argument('-m', '--memory', metavar='MIB', type=positive_int,
                        help=f'guest RAM in MiB (default $KTEST_MEMORY or {DEFAULT_MEMORY_MIB})')
-    group.add_argument('--machine', choices=MACHINES,
-                       help='QEMU machine type (default $KTEST_MACHINE or pc)')
+    add_machine_options(group)
     group.add_argument('--cmdline', metavar='STRING', action='append', default=[],
                        help='kernel command line words, after the image\'s built-in '
                             'ones (repeatable; in test mode after the ktest.* words)')
@@ -125,7 +144,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                             'gdb ($KTEST_GDB, default gdb) with the kernel\'s symbols '
                             'and a breakpoint on the case\'s function')
     group.add_argument('--elf', metavar='PATH',
-                       help='kernel ELF with symbols for the --gdb hint '
+                       help='the kernel ELF, with symbols, for --boot pvh and gdb '
                             '(default: IMAGE with .img replaced by .elf)')
     group.add_argument('--disk', choices=DISKS,
                        help='how IMAGE is attached in test mode: virtio (virtio-blk), '
@@ -215,6 +234,8 @@ ENV_DEFAULTS: list[tuple[str, str, Callable[[str], object], object]] = [
     ('display', 'KTEST_DISPLAY', one_of(DISPLAYS), 'auto'),
     ('disk', 'KTEST_DISK', one_of(DISKS), 'auto'),
     ('retries', 'KTEST_RETRIES', count, 0),
+    ('boot', 'KTEST_BOOT', one_of(BOOTS), 'bios'),
+    ('ovmf', 'KTEST_OVMF', str, DEFAULT_OVMF),
 ]
 
 TEST_ONLY = ('tap', 'json', 'log', 'filter', 'list', 'shuffle', 'repeat', 'case_timeout',
@@ -346,6 +367,11 @@ def parse_args(argv: list[str], env: dict[str, str]) -> Config:
     check_words(args.cmdline)
     if args.exec and (args.keys or args.gdb or not test):
         raise UsageError('--exec runs a host test: no --keys, --gdb or run mode')
+    if args.from_disk and args.boot == 'pvh':
+        args.boot = 'bios'
+    if args.machine == 'microvm' and args.boot != 'pvh':
+        raise UsageError('--machine microvm boots only with --boot pvh (it has no '
+                         'firmware to boot a disk)')
     return make_config(args, test, passthrough)
 
 
@@ -358,7 +384,7 @@ def make_config(args: argparse.Namespace, test: bool, passthrough: list[str]) ->
     return Config(
         image=args.image, test=test, exec=args.exec, qemu=args.qemu,
         memory=args.memory, machine=args.machine, display=args.display,
-        disk=args.disk, cmdline=tuple(args.cmdline),
+        disk=args.disk, boot=args.boot, ovmf=args.ovmf, cmdline=tuple(args.cmdline),
         qemu_args=tuple(args.qemu_args + passthrough),
         gdb=DEFAULT_GDB_PORT if args.gdb == 'default' else args.gdb, elf=args.elf,
         gdb_case=args.gdb_case,

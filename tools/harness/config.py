@@ -9,7 +9,12 @@ DEFAULT_QEMU = 'qemu-system-x86_64'
 DEFAULT_MEMORY_MIB = 128
 DEFAULT_GDB_PORT = 1234
 DEFAULT_MAX_BOOTS = 16
-MACHINES = ('pc', 'q35')
+MACHINES = ('pc', 'q35', 'microvm')
+# How a machine boots: SeaBIOS or OVMF from the disk image, or the kernel
+# ELF directly through its PVH entry (qboot on pc, microvm's own firmware).
+BOOTS = ('bios', 'uefi', 'pvh')
+DEFAULT_OVMF = '/usr/share/ovmf/OVMF.fd'
+QBOOT = 'qboot.rom'            # QEMU finds it in its data directory
 DISPLAYS = ('auto', 'window', 'curses', 'none')
 DISKS = ('auto', 'virtio', 'ide')
 
@@ -30,6 +35,8 @@ CONFIG_FIELDS = (
     ('machine', 'pc'),
     ('display', 'auto'),           # run mode
     ('disk', 'auto'),
+    ('boot', 'bios'),              # one of BOOTS
+    ('ovmf', DEFAULT_OVMF),        # UEFI firmware for boot uefi
     ('cmdline', ()),               # extra kernel command line words
     ('qemu_args', ()),
     ('gdb', None),                 # port QEMU waits on for a debugger

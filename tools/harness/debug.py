@@ -12,7 +12,7 @@ import threading
 import time
 
 from .config import Config
-from .qemu import PROG, which
+from .qemu import PROG, elf_of, which
 
 LISTEN_WAIT_S = 10.0
 TCP_LISTEN = '0A'          # /proc/net/tcp state of a listening socket
@@ -24,13 +24,6 @@ def case_function(case: str) -> str:
     base, param, _ = case.partition('[')
     suite, _, name = base.partition('.')
     return f'ktest_{"pbody" if param else "fn"}_{suite}_{name}'
-
-
-def elf_of(cfg: Config) -> str:
-    """The image's ELF with symbols: --elf, else IMAGE with .img -> .elf."""
-    if cfg.elf:
-        return cfg.elf
-    return (cfg.image[:-4] if cfg.image.endswith('.img') else cfg.image) + '.elf'
 
 
 def gdb_command(cfg: Config) -> list[str]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from .config import Config, UsageError
-from .qemu import PROG, check_image, find_qemu, gdb_hint, run_command
+from .qemu import PROG, check_boot, check_image, find_qemu, gdb_hint, run_command
 
 EXIT_INTERRUPTED = 130
 
@@ -73,6 +73,7 @@ def run_interactive(cfg: Config) -> int:
         print(shlex.join(cmd))
         return 0
     check_image(cfg.image)
+    check_boot(cfg)
     cmd[0] = find_qemu(cfg.qemu)
     stdin, note = terminal_input()
     for hint in (display_hint(display), note, gdb_hint(cfg) if cfg.gdb else None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from . import protocol as P
-from .config import Config, UsageError
+from .config import QBOOT, Config, UsageError
 
 PROG = 'run_qemu.py'
 DEBUG_EXIT_DEVICE = (f'isa-debug-exit,iobase={P.EXIT_PORT:#x},iosize=0x04')
@@ -53,6 +53,18 @@ def check_image(image: str) -> None:
         raise UsageError(f'image not readable: {image}')
 
 
+def check_boot(cfg: Config) -> None:
+    """A UsageError when what cfg's way to boot needs is missing."""
+    if cfg.boot == 'pvh':
+        elf = elf_of(cfg)
+        if not os.path.isfile(elf):
+            raise UsageError(f'kernel ELF not found: {elf} (booting PVH needs it; '
+                             'pass --elf PATH or --boot bios)')
+    elif cfg.boot == 'uefi' and not os.path.isfile(cfg.ovmf):
+        raise UsageError(f'UEFI firmware not found: {cfg.ovmf}; install it with '
+                         "'sudo apt-get install ovmf' or pass --ovmf PATH")
+
+
 def builtin_cmdline(image: str) -> str:
     """The command line words built into a disk image (mkimage --cmdline),
     which the loader puts before the passed ones; '' for other files."""
@@ -85,12 +97,43 @@ def virtio_disk(disk: str, image: str) -> bool:
         return False
 
 
-def image_args(cfg: Config, virtio: bool = False) -> list[str]:
-    """Machine, memory and the image as a drive that is never written to."""
+def elf_of(cfg: Config) -> str:
+    """The image's kernel ELF: --elf, else IMAGE with .img -> .elf."""
+    if cfg.elf:
+        return cfg.elf
+    return (cfg.image[:-4] if cfg.image.endswith('.img') else cfg.image) + '.elf'
+
+
+def machine_args(cfg: Config) -> list[str]:
+    """Machine, firmware and memory of cfg's way to boot."""
+    args = ['-machine', cfg.machine, '-m', str(cfg.memory)]
+    if cfg.boot == 'uefi':
+        args += ['-bios', cfg.ovmf]
+    elif cfg.boot == 'pvh' and cfg.machine != 'microvm':
+        args += ['-bios', QBOOT]
+    return args
+
+
+def boot_args(cfg: Config, virtio: bool = False) -> list[str]:
+    """What the machine boots: the disk image (never written to), or,
+    booting PVH, the kernel ELF."""
+    if cfg.boot == 'pvh':
+        return ['-kernel', elf_of(cfg)]
     drive = f'format=raw,file={qemu_escape(cfg.image)},snapshot=on'
     if virtio:
         drive += ',if=virtio'
-    return ['-machine', cfg.machine, '-m', str(cfg.memory), '-drive', drive]
+    return ['-drive', drive]
+
+
+def words_args(cfg: Config, words: list[str]) -> list[str]:
+    """The words of the kernel command line: as fw_cfg file opt/cmdline,
+    which the loaders put after the image's built-in words; booting PVH
+    there is no loader, so the built-in words and then these are -append's."""
+    if cfg.boot == 'pvh':
+        builtin = builtin_cmdline(cfg.image)
+        line = ' '.join(([builtin] if builtin else []) + list(words))
+        return ['-append', line] if line else []
+    return cmdline_args(' '.join(words))
 
 
 def cmdline_args(cmdline: str) -> list[str]:
@@ -108,8 +151,9 @@ def gdb_args(cfg: Config) -> list[str]:
 
 
 def run_command(cfg: Config, display: str) -> list[str]:
-    """The QEMU command line of run mode (IDE, as plain QEMU attaches it)."""
-    cmd = [cfg.qemu] + image_args(cfg) + ['-device', DEBUG_EXIT_DEVICE]
+    """The QEMU command line of run mode (the disk on IDE, as plain QEMU
+    attaches it)."""
+    cmd = [cfg.qemu] + machine_args(cfg) + boot_args(cfg) + ['-device', DEBUG_EXIT_DEVICE]
     if display == 'curses':
         # The terminal belongs to curses: serial and monitor stay on QEMU's
         # default virtual consoles (Esc 3 and Esc 2).
@@ -118,20 +162,22 @@ def run_command(cfg: Config, display: str) -> list[str]:
         cmd += ['-serial', 'mon:stdio']
         if display == 'none':
             cmd += ['-display', 'none']
-    return cmd + cmdline_args(' '.join(cfg.cmdline)) + gdb_args(cfg) + list(cfg.qemu_args)
+    cmd += words_args(cfg, list(cfg.cmdline))
+    return cmd + gdb_args(cfg) + list(cfg.qemu_args)
 
 
 def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
     """The command of one test-mode run: a host executable with the words as
     arguments, or QEMU with only what a test needs: COM1 on stdout, the exit
-    device, a VGA card for the VGA tests; -no-reboot turns a triple fault
-    into an exit."""
+    device, a VGA card for the VGA tests (microvm has none); -no-reboot
+    turns a triple fault into an exit."""
     if cfg.exec:
         return [os.path.abspath(cfg.image)] + words
-    cmd = [cfg.qemu, '-nodefaults', '-no-reboot', '-display', 'none', '-vga', 'std']
-    cmd += image_args(cfg, virtio_disk(cfg.disk, cfg.image))
-    cmd += ['-device', DEBUG_EXIT_DEVICE, '-serial', 'stdio']
-    cmd += cmdline_args(' '.join(words))
+    cmd = [cfg.qemu, '-nodefaults', '-no-reboot', '-display', 'none']
+    cmd += [] if cfg.machine == 'microvm' else ['-vga', 'std']
+    cmd += machine_args(cfg)
+    cmd += boot_args(cfg, virtio_disk(cfg.disk, cfg.image))
+    cmd += ['-device', DEBUG_EXIT_DEVICE, '-serial', 'stdio'] + words_args(cfg, words)
     if qmp:
         cmd += ['-qmp', f'unix:{qemu_escape(qmp)},server=on,wait=off']
     return cmd + gdb_args(cfg) + list(cfg.qemu_args)
@@ -140,10 +186,7 @@ def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
 def gdb_hint(cfg: Config) -> str:
     """The line telling how to attach gdb to a paused QEMU."""
     import shlex
-    elf = cfg.elf
-    if elf is None:
-        stem = cfg.image[:-4] if cfg.image.endswith('.img') else cfg.image
-        elf = stem + '.elf'
+    elf = elf_of(cfg)
     command = f"gdb -ex 'target remote localhost:{cfg.gdb}' {shlex.quote(elf)}"
     hint = f'{PROG}: QEMU waits for a debugger; attach with: {command}'
     if not os.path.isfile(elf):

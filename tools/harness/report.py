@@ -44,6 +44,7 @@ def command_line(cfg: Config, filters: tuple[str, ...]) -> str:
                         'run_qemu.py')
     words = [os.path.relpath(tool), os.path.relpath(cfg.image), '--test']
     words += ['--exec'] if cfg.exec else ['--machine', cfg.machine, '--memory', str(cfg.memory)]
+    words += [f'--boot={cfg.boot}'] if cfg.boot != 'bios' and not cfg.exec else []
     words += [f'--filter={",".join(filters)}'] if filters else []
     words += [f'--shuffle={cfg.shuffle}'] if cfg.shuffle is not None else []
     words += [f'--repeat={cfg.repeat}'] if cfg.repeat > 1 else []

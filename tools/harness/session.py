@@ -19,7 +19,8 @@ from . import protocol as P
 from .boot import BootOutcome, boot, time_limit
 from .config import Config, UsageError
 from .ktap import KtapParser
-from .qemu import builtin_cmdline, check_image, find_qemu, gdb_hint, test_command
+from .qemu import (builtin_cmdline, check_boot, check_image, find_qemu, gdb_hint,
+                   test_command)
 from .report import Reporter, make_reporter, report_paths, short_name, write_json
 from .verdict import (CRASHED, ERROR, FAILED, FLAKY, NOT_RUN, PASS, SKIP, TIMEOUT,
                       CaseResult, RunResult, Verdict, plural)
@@ -206,22 +207,23 @@ class Session:
         self.run.boots += 1
         ends = P.EXEC_ENDS if self.cfg.exec else P.QEMU_ENDS
         unlimited = self.cfg.gdb is not None
+        prelude = self.cfg.boot == 'uefi' and not self.cfg.exec
         if self.cfg.gdb_case:
             from .debug import Debugger
             debugger = Debugger(self.cfg)
             outcome = boot(test_command(self.cfg, words, None), parser, sink, ends,
-                           None, unlimited, debugger.start)
+                           None, unlimited, debugger.start, prelude)
             debugger.wait()
             return outcome
         if not self.specs or self.cfg.exec:
             return boot(test_command(self.cfg, words, None), parser, sink, ends,
-                        None, unlimited)
+                        None, unlimited, prelude=prelude)
         import tempfile
         from .qmp import KeySender
         with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
             sender = KeySender(os.path.join(tmp, 'qmp.sock'), self.specs)
             outcome = boot(test_command(self.cfg, words, sender.path), parser, sink,
-                           ends, sender, unlimited)
+                           ends, sender, unlimited, prelude=prelude)
             sender.wait()
             if sender.error:
                 raise RunError(sender.error)
@@ -273,7 +275,7 @@ class Session:
                words: list[str]) -> int | None:
         """After a boot: where the next boot starts, or None when the run is
         over (completed, or failed as a whole)."""
-        limit = time_limit(parser, False)
+        limit = time_limit(parser, False, self.cfg.boot == 'uefi')
         problem = boot_problem(parser, outcome, limit)
         if problem is None:
             problem = consistency(parser, outcome, start, words)
@@ -323,7 +325,7 @@ def list_cases(cfg: Config, session: Session) -> list[str]:
     parser = KtapParser(list_mode=True)
     words = ktest_words(cfg, listing=True)
     outcome = session.boot(words, parser, 0)
-    problem = boot_problem(parser, outcome, time_limit(parser, False))
+    problem = boot_problem(parser, outcome, time_limit(parser, False, cfg.boot == 'uefi'))
     if problem is None and outcome.end != 'pass':
         problem = f'listing the cases ended with "{outcome.end}": {"; ".join(parser.errors)}'
     if problem:
@@ -447,6 +449,7 @@ def run_tests(cfg: Config) -> int:
         return dry_run(cfg)
     check_image(cfg.image)
     if not cfg.exec:
+        check_boot(cfg)
         cfg = cfg._replace(qemu=find_qemu(cfg.qemu))
     if cfg.gdb and not cfg.gdb_case:
         print(gdb_hint(cfg), file=sys.stderr, flush=True)

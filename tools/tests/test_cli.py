@@ -129,6 +129,56 @@ class DryRunTest(ToolTest):
                          ['q', '-machine', 'q35', '-m', '32'])
         self.assertIn('-nodefaults', self.dry('--test', env=env))   # KTEST_DISPLAY unused
 
+    def test_boot_pvh_starts_the_elf_with_the_words_appended(self) -> None:
+        image = self.tmp / 'u.img'
+        image.write_bytes(bytes(512 * qemu.IMG_HEADER_LBA) + b'KTIMAGE1'.ljust(64, b'\0') +
+                          b'ktest.timeout=300\0')
+        words = self.dry('--test', str(image), '--boot', 'pvh', '--filter', 'a.*')
+        self.assertEqual(words[5:], [
+            '-vga', 'std', '-machine', 'pc', '-m', '128', '-bios', 'qboot.rom', '-kernel',
+            f'{self.tmp}/u.elf', '-device', DEBUG_EXIT, '-serial', 'stdio', '-append',
+            'ktest.timeout=300 ktest.filter=a.*'])
+        elf = self.dry('--test', str(image), '--boot', 'pvh', '--elf', 'k.elf')
+        self.assertEqual(elf[elf.index('-kernel') + 1], 'k.elf')
+        micro = self.dry('--test', str(image), '--machine', 'microvm',
+                         env={'KTEST_BOOT': 'pvh'})
+        self.assertEqual(micro[5:9], ['-machine', 'microvm', '-m', '128'])
+        self.assertNotIn('-vga', micro)
+        self.assertNotIn('-bios', micro)
+        self.assertEqual(self.dry(str(image), '--boot', 'pvh', '--cmdline', 'log=debug')[-2:],
+                         ['-append', 'ktest.timeout=300 log=debug'])
+
+    def test_boot_uefi_and_from_disk(self) -> None:
+        words = self.dry('--test', 'u.img', '--boot', 'uefi', '--ovmf', '/fw/OVMF.fd')
+        self.assertEqual(words[5:13], ['-vga', 'std', '-machine', 'pc', '-m', '128', '-bios',
+                                       '/fw/OVMF.fd'])
+        self.assertIn('format=raw,file=u.img,snapshot=on', words)
+        self.assertIn('/usr/share/ovmf/OVMF.fd', self.dry('u.img', '--firmware', 'uefi'))
+        self.assertIn('/x.fd', self.dry('u.img', env={'KTEST_BOOT': 'uefi', 'KTEST_OVMF': '/x.fd'}))
+        disk = self.dry('--test', 'u.img', '--from-disk', env={'KTEST_BOOT': 'pvh'})
+        self.assertIn('format=raw,file=u.img,snapshot=on', disk)
+        self.assertNotIn('-kernel', disk)
+        self.assertIn('/x.fd', self.dry('--test', 'u.img', '--from-disk',
+                                        env={'KTEST_BOOT': 'uefi', 'KTEST_OVMF': '/x.fd'}))
+
+    def test_boot_needs_its_pieces(self) -> None:
+        image = self.tmp / 'u.img'
+        image.write_bytes(bytes(512))
+        for args, message in (
+                (['--machine', 'microvm'], '--machine microvm boots only with --boot pvh'),
+                (['--boot', 'pvh'], f'kernel ELF not found: {self.tmp}/u.elf'),
+                (['--boot', 'uefi', '--ovmf', str(self.tmp / 'no.fd')],
+                 f'UEFI firmware not found: {self.tmp}/no.fd'),
+                (['--boot', 'floppy'], "argument --boot: invalid choice: 'floppy'")):
+            with self.subTest(args=args):
+                result = self.run_tool('--test', str(image), *args)
+                self.assertEqual(result.returncode, 2)
+                self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+                self.assertIn(message, result.stderr)
+        result = self.run_tool('--test', str(image), env={'KTEST_BOOT': 'disk'})
+        self.assertIn('environment variable KTEST_BOOT: expected one of bios, uefi, pvh',
+                      result.stderr)
+
     def test_image_after_optional_value_options(self) -> None:
         words = self.dry('--shuffle', 'u.img')
         self.assertIn('format=raw,file=u.img,snapshot=on', words)

@@ -3,7 +3,7 @@
 tool against fake QEMU (fake_qemu.py): every case's status, the reboots
 after a case that crashes, the kernel's restart exit, keys typed through
 QMP, and the run errors when what an image says does not add up. Hung
-cases are test_timeouts.py's.
+cases are test_timeouts.py's. Also the firmware's text before a UEFI boot.
 
 Run: python3 tools/tests/test_session.py (meson: suite `harness`).
 """
@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import unittest
 from typing import Optional
+from unittest import mock
 
 from harness_support import (FAILING, FAILURE, PASSING, QEMU_ERROR, QEMU_FAIL, QEMU_PASS,
                              QEMU_RESET, QEMU_RESTART, SKIPPING, Ktap, ToolTest, no_match,
                              when)
+from harness import boot
 
 FOUR = Ktap('fmt.decimal', 'fmt.hex', 'fmt.oct', 'heap.alloc',
             logs={'fmt.hex': ['| about to crash', 'hex: step 1']})
@@ -391,6 +393,42 @@ class KeysTest(ToolTest):
     def test_no_socket_without_keys(self) -> None:
         self.run_tool('--test', self.image(self.RUN.boot()))
         self.assertNotIn('-qmp', self.runs()[0]['argv'])
+
+
+
+class FirmwarePreludeTest(ToolTest):
+    """--boot uefi: OVMF writes its own text and terminal escapes to COM1
+    before our loader runs; the harness reads from the image's first line.
+    Booted any other way, the same bytes are garbage."""
+
+    PRELUDE = (b'\x1b[2J\x1b[01;01H\x1b[=3h\x1b[2J\x1b[01;01HBdsDxe: loading Boot0001 '
+               b'"UEFI Misc Device" from PciRoot(0x0)/Pci(0x3,0x0)\r\nBdsDxe: starting\r\n')
+
+    def prelude_image(self, out: str, status: int = QEMU_PASS, joined: bool = False) -> str:
+        """Firmware text, then out (on the firmware's last line if joined)."""
+        raw = self.PRELUDE[:-2] if joined else self.PRELUDE
+        return self.image(steps_=[{'raw': raw.hex()}, {'out': out}, {'exit': status}])
+
+    def test_uefi_skips_the_firmware_text(self) -> None:
+        for joined in (False, True):
+            with self.subTest(joined=joined):
+                image = self.prelude_image(PASSING.boot(), joined=joined)
+                result = self.run_tool('--test', image, '--boot', 'uefi', '--ovmf', image)
+                self.assert_verdict(result, 0, 'PASS: 3 cases passed')
+                self.assertIn(f'-bios {image}', ' '.join(self.runs()[-1]['argv']))
+
+    def test_other_boots_call_it_garbage(self) -> None:
+        result = self.run_tool('--test', self.prelude_image(PASSING.boot()))
+        self.assert_verdict(result, 99, 'ERROR: protocol error: garbage on the serial port')
+
+    def test_a_loader_error_after_the_firmware_is_shown(self) -> None:
+        image = self.image(steps_=[{'raw': self.PRELUDE.hex()},
+                                   {'out': 'loader: cannot open EFI/ktest/kernel.elf\n'},
+                                   {'hang': True}])
+        with mock.patch.object(boot, 'FIRMWARE_LIMIT_S', 0.5):
+            result = self.run_tool('--test', image, '--boot', 'uefi', '--ovmf', image)
+        self.assert_verdict(result, 99, 'ERROR: no result for 0.5 s before any output')
+        self.assertIn('| loader: cannot open EFI/ktest/kernel.elf', result.stdout)
 
 
 if __name__ == '__main__':

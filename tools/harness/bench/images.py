@@ -58,9 +58,11 @@ def write_floor(directory: str, size: int = SECTOR, code: bytes = FLOOR_CODE,
 
 def floor_args(path: str, build: Build, disk: str = 'ide') -> list[str]:
     """run_qemu.py's arguments for a floor image: test mode, the options of a
-    test image, on disk. The 512-byte floor stays on IDE whatever $KTEST_DISK
-    says: SeaBIOS boots no virtio disk this small."""
-    return [path, '--test'] + harness_args(build) + ['--disk', disk, '--tap']
+    test image, on disk through SeaBIOS whatever $KTEST_BOOT says. The
+    512-byte floor stays on IDE whatever $KTEST_DISK says: SeaBIOS boots no
+    virtio disk this small."""
+    return [path, '--test'] + harness_args(build) + ['--boot', 'bios', '--disk', disk,
+                                                     '--tap']
 
 
 def floor_image(build: Build, directory: str) -> Image:
