@@ -4,18 +4,15 @@ time limit, and say how it ended."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import select
-import signal
-import subprocess
 import time
 from collections import deque
 from collections.abc import Callable
 
 from . import protocol as P
-from .config import UsageError
 from .ktap import Event, KtapParser, ProtocolError
+from .process import Process, start, stop
 
 TAIL_LINES = 20           # output lines kept to show with an error
 GRACE_S = 3.0             # beyond twice a case's budget, before it is hung
@@ -72,7 +69,7 @@ class Streams:
     """The process's stdout cut into lines, and its stderr kept, read with
     select() in this thread."""
 
-    def __init__(self, proc: subprocess.Popen, outcome: BootOutcome) -> None:
+    def __init__(self, proc: Process, outcome: BootOutcome) -> None:
         self.out = proc.stdout.fileno()
         self.err = proc.stderr.fileno()
         self.open = {self.out, self.err}
@@ -112,36 +109,11 @@ class Streams:
                 self._read(fd)
 
 
-def start(cmd: list[str], stdin_pipe: bool = False) -> subprocess.Popen:
-    """Start a run in a session of its own: stdin is not the terminal (a
-    pipe when the harness types on COM1, which is QEMU's stdin)."""
-    stdin = subprocess.PIPE if stdin_pipe else subprocess.DEVNULL
-    try:
-        return subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
-    except OSError as exc:
-        raise UsageError(f'cannot start {cmd[0]}: {exc.strerror}') from None
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Make sure the run is gone, and whatever it started (a host test forks
-    a process per case)."""
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
-
-
-def wait_for_exit(proc: subprocess.Popen, outcome: BootOutcome) -> int | None:
+def wait_for_exit(proc: Process, outcome: BootOutcome) -> int | None:
     """The output closed: give the process a moment to exit."""
     try:
         return proc.wait(timeout=EXIT_GRACE_S)
-    except subprocess.TimeoutExpired:
+    except TimeoutError:
         outcome.error = 'the run closed its output but did not exit'
         return None
 
@@ -219,13 +191,15 @@ def boot(cmd: list[str], parser: KtapParser, sink: Callable[[Event], None],
          ends: dict[int, str], keys: object | None = None,
          unlimited: bool = False,
          on_start: Callable[[], None] | None = None,
-         prelude: bool = False) -> BootOutcome:
+         prelude: bool = False, proc: Process | None = None) -> BootOutcome:
     """Run cmd to its end, its output into parser and the events into sink;
     ends maps exit statuses to pass, fail, error, restart; on_start runs
     once the process is started (a debugger attaching to it); prelude: the
-    firmware's text comes first, up to the image's KTAP version line."""
+    firmware's text comes first, up to the image's KTAP version line; proc:
+    cmd already started (the harness starts its first boot early)."""
     outcome = BootOutcome()
-    proc = start(cmd, keys is not None and keys.wants_serial)
+    if proc is None:
+        proc = start(cmd, keys is not None and keys.wants_serial)
     if on_start is not None:
         on_start()
     if keys is not None and proc.stdin is not None:

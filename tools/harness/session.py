@@ -17,10 +17,11 @@ import sys
 
 from . import protocol as P
 from .boot import BootOutcome, boot, time_limit
+from .process import stop
 from .config import Config, UsageError
 from .ktap import KtapParser
-from .qemu import (builtin_cmdline, check_boot, check_image, find_qemu, gdb_hint,
-                   test_command)
+from .qemu import test_command
+from .words import check_length, ktest_words
 from .report import Reporter, make_reporter, report_paths, short_name, write_json
 from .verdict import (CRASHED, ERROR, FAILED, FLAKY, NOT_RUN, PASS, SKIP, TIMEOUT,
                       CaseResult, RunResult, Verdict, plural)
@@ -32,41 +33,6 @@ EXIT_PASS, EXIT_ERROR = 0, 99
 
 class RunError(Exception):
     """The run itself went wrong: no case can be blamed."""
-
-
-# ---------------------------------------------------------------------------
-# Kernel command lines
-
-def ktest_words(cfg: Config, start: int = 0, globs: tuple[str, ... | None] = None,
-                listing: bool = False) -> list[str]:
-    """The words of one boot: the ktest.* options, then --cmdline's.
-    globs replaces --filter (a --fresh-boot boot of one case, which shuffles
-    and repeats in the harness instead)."""
-    single = globs is not None
-    globs = cfg.filter if globs is None else globs
-    words = [f'{P.OPT_FILTER}={",".join(globs)}'] if globs else []
-    if cfg.shuffle is not None and not single and (cfg.list or not listing):
-        words.append(f'{P.OPT_SHUFFLE}={cfg.shuffle}')
-    if cfg.repeat > 1 and not single and not listing:
-        words.append(f'{P.OPT_REPEAT}={cfg.repeat}')
-    if cfg.case_timeout:
-        words.append(f'{P.OPT_TIMEOUT}={cfg.case_timeout}')
-    if start:
-        words.append(f'{P.OPT_START}={start}')
-    if listing:
-        words.append(P.OPT_LIST)
-    return words + list(cfg.cmdline)
-
-
-def check_length(cfg: Config, words: list[str]) -> None:
-    """The whole command line must reach the image: it holds
-    P.CMDLINE_MAX bytes, the image's built-in words included."""
-    builtin = '' if cfg.exec else builtin_cmdline(cfg.image)
-    line = ' '.join(([builtin] if builtin else []) + words)
-    if len(line) > P.CMDLINE_MAX:
-        raise UsageError(f'the kernel command line would be {len(line)} bytes, more than '
-                         f'the {P.CMDLINE_MAX} an image takes: use fewer or shorter '
-                         '--filter globs or --cmdline words')
 
 
 def passed_options(words: list[str]) -> dict[str, str]:
@@ -184,9 +150,10 @@ def summary_problem(parser: KtapParser) -> str | None:
 class Session:
     """One test-mode invocation: its boots, the results and the reporter."""
 
-    def __init__(self, cfg: Config, reporter: Reporter) -> None:
+    def __init__(self, cfg: Config, reporter: Reporter, early: tuple | None = None) -> None:
         self.cfg = cfg
         self.reporter = reporter
+        self.early = early                # (words, process) of a started first boot
         self.run = RunResult(filtered=bool(cfg.filter))
         self.plan: list[str | None] = None
         self.specs = list(cfg.keys)       # --keys left to type, across boots
@@ -216,8 +183,22 @@ class Session:
             debugger.wait()
             return outcome
         if not self.specs or self.cfg.exec:
-            return boot(test_command(self.cfg, words, None), parser, sink, ends,
-                        None, unlimited, prelude=prelude)
+            return boot(test_command(self.cfg, words, None), parser, sink, ends, None,
+                        unlimited, prelude=prelude, proc=self.take_early(words))
+        return self.boot_typing(words, parser, sink, ends, unlimited, prelude)
+
+    def take_early(self, words: list[str]) -> object | None:
+        """The first boot's process, started early (testmode.py), if it was
+        started with these words; else it is stopped and None."""
+        early, self.early = self.early, None
+        if early and early[0] != words:
+            stop(early[1])
+            return None
+        return early[1] if early else None
+
+    def boot_typing(self, words: list[str], parser: KtapParser, sink: object, ends: dict,
+                    unlimited: bool, prelude: bool) -> BootOutcome:
+        """A boot whose cases ask for keys: QEMU with a QMP socket to type them."""
         import tempfile
         from .qmp import KeySender
         with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
@@ -442,21 +423,15 @@ def merge_retry(run: RunResult, again: RunResult, attempt: int) -> None:
                               f'again {again_failed.reason}'.rstrip())
 
 
-def run_tests(cfg: Config) -> int:
-    """Test mode: run the image's cases and report them; the exit status.
-    With --retries the results are held back until the retries are done."""
-    if cfg.dry_run:
-        return dry_run(cfg)
-    check_image(cfg.image)
-    if not cfg.exec:
-        check_boot(cfg)
-        cfg = cfg._replace(qemu=find_qemu(cfg.qemu))
-    if cfg.gdb and not cfg.gdb_case:
-        print(gdb_hint(cfg), file=sys.stderr, flush=True)
+def run_session(cfg: Config, early: tuple | None = None) -> int:
+    """Test mode after the checks (testmode.py): run the image's cases and
+    report them; the exit status. early: (words, process) of the first
+    boot, already started. With --retries the results are held back until
+    the retries are done."""
     if cfg.list:
         return print_list(cfg)
     reporter = make_reporter(cfg)
-    session = Session(cfg, Reporter() if cfg.retries else reporter)
+    session = Session(cfg, Reporter() if cfg.retries else reporter, early)
     if cfg.seed_picked:
         reporter.note(f'shuffle seed: {cfg.shuffle}')
     run_selected(cfg, session)

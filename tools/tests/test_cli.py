@@ -18,7 +18,7 @@ import unittest
 from typing import Optional
 
 from harness_support import (PASSING, TOOL, Ktap, ToolTest, clean_env, echoing, wait_gone)
-from harness import protocol, qemu
+from harness import options, protocol, qemu
 
 DEBUG_EXIT = 'isa-debug-exit,iobase=0xf4,iosize=0x04'
 CYLINDER = 16 * 63 * 512
@@ -187,6 +187,58 @@ class DryRunTest(ToolTest):
         self.assertIn('tcp::4444', self.dry('u.img', '--gdb', '4444'))
         self.assertIn('name=opt/cmdline,string=ktest.shuffle=0', self.dry('u.img', '--shuffle',
                                                                           '0'))
+
+
+MESON_ARGV = ['build/ktest/heap_test.img', '--test', '--qemu', 'qemu-system-x86_64',
+              '--ovmf', '/usr/share/ovmf/OVMF.fd', '--keys', 'shift-h i',
+              '--qemu-arg=-cpu', '--qemu-arg=qemu64,-nx', '--machine', 'pc', '--memory',
+              '128', '--from-disk', '--tap']
+
+
+class SmallParserTest(unittest.TestCase):
+    """The small parser (options.fast_parse) gives argparse's namespace for
+    what it takes, and leaves the rest to argparse."""
+
+    AGREE = [
+        MESON_ARGV, [], ['k.img'], ['--headless', 'k.img', '-m', '64', '--gdb'],
+        ['k.img', '--gdb', '4444', '--cmdline', 'a=1', '--cmdline=b=2'],
+        ['--shuffle', 'k.img'], ['k.img', '--shuffle', '7', '--repeat=3', '--list'],
+        ['--firmware', 'uefi', 'k.img', '--display', 'curses'], ['--boot=pvh', 'k.img'],
+        ['k.img', '--filter', 'a.*', '--filter=b.c', '--case-timeout', '9', '--retries', '0'],
+        ['--exec', 'x', '--json', 'o.json', '--log', '--max-boots', '2', '--fresh-boot'],
+        ['k.img', '--elf', 'k.elf', '--disk', 'ide', '--dry-run', '--machine', 'microvm'],
+    ]
+    FALL_BACK = [
+        ['--help'], ['-h'], ['k.img', '--memory', '0'], ['k.img', '--memory=x'],
+        ['k.img', '--machine', 'vax'], ['a.img', 'b.img'], ['k.img', '--unknown'],
+        ['k.img', '--filt', 'a.*'], ['k.img', '-m64'], ['k.img', '--test=1'],
+        ['k.img', '--repeat'], ['k.img', '--json', '--log'], ['k.img', '--retries', '-1'],
+    ]
+
+    def test_agrees_with_argparse(self) -> None:
+        for argv in self.AGREE:
+            with self.subTest(argv=argv):
+                fast = options.fast_parse(argv)
+                self.assertIsNotNone(fast)
+                self.assertEqual(vars(fast), vars(options.build_parser().parse_args(argv)))
+
+    def test_leaves_help_and_mistakes_to_argparse(self) -> None:
+        for argv in self.FALL_BACK:
+            with self.subTest(argv=argv):
+                self.assertIsNone(options.fast_parse(argv))
+
+    def test_no_argparse_or_re_before_qemu_starts(self) -> None:
+        code = (
+            'import sys\n'
+            f'sys.path.insert(0, {str(TOOL.parent)!r})\n'
+            'from harness import cli, testmode, words, process, qemu\n'
+            f'cfg = cli.parse_args({MESON_ARGV[:6] + MESON_ARGV[8:]!r}, {{}})\n'
+            'qemu.test_command(cfg, words.ktest_words(cfg), None)\n'
+            "print(sorted(m for m in ('argparse', 're', 'harness.ktap', 'harness.session',"
+            " 'harness.report') if m in sys.modules))\n")
+        result = subprocess.run([sys.executable, '-S', '-c', code], capture_output=True,
+                                text=True, timeout=60)
+        self.assertEqual((result.stdout, result.stderr), ('[]\n', ''))
 
 
 class UsageErrorTest(ToolTest):

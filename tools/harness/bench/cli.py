@@ -9,8 +9,19 @@ import signal
 import sys
 from typing import Optional
 
-from ..cli import Parser, positive_int
 from ..config import UsageError
+from ..options import for_argparse
+from ..options import positive_int as whole_number_at_least_1
+
+positive_int = for_argparse(whole_number_at_least_1)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that reports mistakes as one line (UsageError)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Turn argparse's usage error into a UsageError."""
+        raise UsageError(f'{message} (see --help)')
 from .common import PROG, BenchError
 from .doc import DOC_HEADING
 
