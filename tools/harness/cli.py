@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from .config import (BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
+from .config import (ACCELS, BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
                      DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, Config,
                      UsageError)
 from .options import PROG, BadValue, count, one_of, parse, positive_int
@@ -25,6 +25,7 @@ ENV_DEFAULTS: list[tuple[str, str, object, object]] = [
     ('retries', 'KTEST_RETRIES', count, 0),
     ('boot', 'KTEST_BOOT', one_of(BOOTS), 'bios'),
     ('ovmf', 'KTEST_OVMF', str, DEFAULT_OVMF),
+    ('accel', 'KTEST_ACCEL', one_of(ACCELS), 'auto'),
 ]
 
 TEST_ONLY = ('tap', 'json', 'log', 'filter', 'list', 'shuffle', 'repeat', 'case_timeout',
@@ -186,7 +187,8 @@ def make_config(args: object, test: bool, passthrough: list[str]) -> Config:
     return Config(
         image=args.image, test=test, exec=args.exec, qemu=args.qemu,
         memory=args.memory, machine=args.machine, display=args.display,
-        disk=args.disk, boot=args.boot, ovmf=args.ovmf, cmdline=tuple(args.cmdline),
+        disk=args.disk, boot=args.boot, ovmf=args.ovmf, accel=args.accel,
+        cmdline=tuple(args.cmdline),
         qemu_args=tuple(args.qemu_args + passthrough),
         gdb=DEFAULT_GDB_PORT if args.gdb == 'default' else args.gdb, elf=args.elf,
         gdb_case=args.gdb_case,

@@ -14,6 +14,7 @@ MACHINES = ('pc', 'q35', 'microvm')
 # ELF directly through its PVH entry (qboot on pc, microvm's own firmware).
 BOOTS = ('bios', 'uefi', 'pvh')
 DEFAULT_OVMF = '/usr/share/ovmf/OVMF.fd'
+ACCELS = ('auto', 'kvm', 'tcg')
 QBOOT = 'qboot.rom'            # QEMU finds it in its data directory
 DISPLAYS = ('auto', 'window', 'curses', 'none')
 DISKS = ('auto', 'virtio', 'ide')
@@ -37,6 +38,7 @@ CONFIG_FIELDS = (
     ('disk', 'auto'),
     ('boot', 'bios'),              # one of BOOTS
     ('ovmf', DEFAULT_OVMF),        # UEFI firmware for boot uefi
+    ('accel', 'auto'),             # one of ACCELS; auto: chosen before a run
     ('cmdline', ()),               # extra kernel command line words
     ('qemu_args', ()),
     ('gdb', None),                 # port QEMU waits on for a debugger

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from .accel import choose
 from .config import Config, UsageError
 from .qemu import PROG, check_boot, check_image, find_qemu, gdb_hint, run_command
 
@@ -67,14 +68,15 @@ def wait(proc: subprocess.Popen) -> int:
 def run_interactive(cfg: Config) -> int:
     """Boot the image for a person; return QEMU's exit status."""
     display = resolve_display(cfg.display, dict(os.environ))
-    cmd = run_command(cfg, display)
     if cfg.dry_run:
+        cmd = run_command(cfg, display)
         import shlex
         print(shlex.join(cmd))
         return 0
     check_image(cfg.image)
     check_boot(cfg)
-    cmd[0] = find_qemu(cfg.qemu)
+    cfg = cfg._replace(qemu=find_qemu(cfg.qemu))
+    cmd = run_command(cfg._replace(accel=choose(cfg)), display)
     stdin, note = terminal_input()
     for hint in (display_hint(display), note, gdb_hint(cfg) if cfg.gdb else None):
         if hint:

@@ -13,7 +13,7 @@ import os
 import sys
 from types import SimpleNamespace
 
-from .config import (BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
+from .config import (ACCELS, BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
                      DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, UsageError)
 
 PROG = 'run_qemu.py'
@@ -134,6 +134,9 @@ option(BOTH, '--from-disk', action='store_true',
        help='this image must boot from its disk: --boot pvh means bios')
 option(BOTH, '--ovmf', metavar='PATH',
        help=f'UEFI firmware for --boot uefi (default $KTEST_OVMF or {DEFAULT_OVMF})')
+option(BOTH, '--accel', choices=ACCELS,
+       help='kvm or tcg (emulation); auto: KVM when a first probe shows it works here, '
+            'else TCG (default $KTEST_ACCEL or auto)')
 option(BOTH, '--cmdline', metavar='STRING', action='append', default=[],
        help="kernel command line words, after the image's built-in ones (repeatable; "
             'in test mode after the ktest.* words)')

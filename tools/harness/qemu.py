@@ -105,8 +105,11 @@ def elf_of(cfg: Config) -> str:
 
 
 def machine_args(cfg: Config) -> list[str]:
-    """Machine, firmware and memory of cfg's way to boot."""
+    """Machine, accelerator (KVM when chosen; TCG is QEMU's default),
+    firmware and memory of cfg's way to boot."""
     args = ['-machine', cfg.machine, '-m', str(cfg.memory)]
+    if cfg.accel == 'kvm':
+        args += ['-accel', 'kvm']
     if cfg.boot == 'uefi':
         args += ['-bios', cfg.ovmf]
     elif cfg.boot == 'pvh' and cfg.machine != 'microvm':

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+from .accel import choose
 from .config import Config
 from .qemu import check_boot, check_image, find_qemu, gdb_hint, test_command
 from .words import check_length, ktest_words
@@ -30,6 +31,7 @@ def run_tests(cfg: Config) -> int:
     if not cfg.exec:
         check_boot(cfg)
         cfg = cfg._replace(qemu=find_qemu(cfg.qemu))
+        cfg = cfg._replace(accel=choose(cfg))
     if cfg.gdb and not cfg.gdb_case:
         print(gdb_hint(cfg), file=sys.stderr, flush=True)
     early = None

@@ -161,6 +161,12 @@ class DryRunTest(ToolTest):
         self.assertIn('/x.fd', self.dry('--test', 'u.img', '--from-disk',
                                         env={'KTEST_BOOT': 'uefi', 'KTEST_OVMF': '/x.fd'}))
 
+    def test_accel(self) -> None:
+        kvm = self.dry('--test', 'u.img', '--accel', 'kvm')
+        self.assertEqual(kvm[5:13], ['-vga', 'std', '-machine', 'pc', '-m', '128', '-accel',
+                                     'kvm'])
+        self.assertNotIn('-accel', self.dry('--test', 'u.img', env={'KTEST_ACCEL': 'tcg'}))
+
     def test_boot_needs_its_pieces(self) -> None:
         image = self.tmp / 'u.img'
         image.write_bytes(bytes(512))
