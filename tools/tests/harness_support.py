@@ -300,6 +300,7 @@ def clean_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     """The environment without the variables the tool reads, plus extra."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith('KTEST_') and k not in ('DISPLAY', 'WAYLAND_DISPLAY')}
+    env['KTEST_ACCEL'] = 'tcg'     # no KVM probe of fake QEMU (test_accel.py's)
     env.update(extra or {})
     return env
 

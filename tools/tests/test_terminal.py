@@ -62,6 +62,7 @@ class TerminalTest(unittest.TestCase):
                 fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
         env = {k: v for k, v in os.environ.items() if not k.startswith('KTEST_')}
         env['TERMINAL_TEST_RECORD'] = str(self.record)
+        env['KTEST_ACCEL'] = 'tcg'       # no KVM probe of the stand-in QEMU
         result = subprocess.run(
             [sys.executable, str(TOOL), str(self.image), '--qemu', str(self.qemu),
              '--headless'],
