@@ -21,7 +21,7 @@
 #include "test_hooks.h"
 
 #define TRY_DEPTH         8       /* nested ktest_backend_try() calls */
-#define TRY_STACK_GAP     128     /* below the caller's frame, 16-aligned */
+#define TRY_STACK_GAP     128     /* below the caller's stack pointer */
 
 /* A place to come back to: the runner (level 0) or a ktest_backend_try(). */
 struct resume_point {
@@ -207,7 +207,7 @@ enum ktest_end ktest_backend_try(struct ktest *t, void (*fn)(struct ktest *t),
 				 struct ktest_end_info *end)
 {
 	struct run_call call = { t, end, NULL, fn };
-	uint64_t here = (uint64_t)__builtin_frame_address(0);
+	uint64_t below = (read_rsp() - TRY_STACK_GAP) & ~15ull;
 
 	if (!cur.active || cur.depth == TRY_DEPTH)
 		panic("ktest: try outside a case or nested too deep");
@@ -216,7 +216,7 @@ enum ktest_end ktest_backend_try(struct ktest *t, void (*fn)(struct ktest *t),
 	cur.points[cur.depth].end = end;
 	irq_disable();
 	ktest_switch(&cur.points[cur.depth].rsp,
-		     (here - TRY_STACK_GAP) & ~15ull, try_body, &call);
+		     below, try_body, &call);
 	cur.depth--;
 	irq_enable();
 	return end->how;
