@@ -150,6 +150,16 @@ static bool nearest_var(const char *d, uint64_t rel, struct frame_var *best)
 	return best_gap != UINT64_MAX;
 }
 
+/* The variable's name without the ":line" the compilers add to it. */
+static int name_length(const struct frame_var *v)
+{
+	uint64_t n = 0;
+
+	while (n < v->name_len && n < NAME_MAX_SHOWN && v->name[n] != ':')
+		n++;
+	return (int)n;
+}
+
 /* The base of the instrumented frame addr lies in, or 0. */
 static uint64_t frame_base(uint64_t addr)
 {
@@ -179,8 +189,7 @@ static bool describe_stack(uint64_t addr, char *obj, size_t len)
 		fn = "?";
 	where_in(addr - base, v.offset, v.size, rel, sizeof rel);
 	ksnprintf(obj, len, "%s variable '%.*s' of %llu bytes in the frame of %s",
-		  rel, (int)(v.name_len < NAME_MAX_SHOWN ? v.name_len : NAME_MAX_SHOWN),
-		  v.name, (unsigned long long)v.size, fn);
+		  rel, name_length(&v), v.name, (unsigned long long)v.size, fn);
 	kprintf("The address is %s\n", obj);
 	return true;
 }
