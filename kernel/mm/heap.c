@@ -164,6 +164,11 @@ uint64_t heap_raw_mapped(void)
 	return mapped;
 }
 
+bool heap_raw_reuses_freed(void)
+{
+	return ops->reuses_freed;
+}
+
 /* ------------------------------------------------------------------------ */
 /* kmalloc and friends. */
 

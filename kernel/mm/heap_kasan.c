@@ -5,7 +5,9 @@
  * kfree poisons the object and holds the block in a quarantine, a FIFO
  * bounded in blocks and to an eighth of the heap (so that delayed reuse
  * still keeps the heap from growing), before the design gets it back: a use
- * after free hits poisoned memory. Built with the KASAN runtime, without
+ * after free hits poisoned memory. A design that reuses nothing freed
+ * (bump) gets the block back at once, poisoned: a quarantine would keep it
+ * from ever starting its arena over. Built with the KASAN runtime, without
  * instrumentation: it reads the redzones it poisons.
  */
 #include "mm/heap_kasan.h"
@@ -79,10 +81,17 @@ void *heap_kasan_alloc(size_t size, size_t align, const void *frame)
 	return p;
 }
 
-/* The metadata of the object p (live or in quarantine) and its block, or
- * NULL when p is not an object start this layer handed out. */
+static bool is_freed(const void *p)
+{
+	return (uint8_t)*kasan_shadow((uint64_t)(uintptr_t)p) == KASAN_HEAP_FREED;
+}
+
+/* The metadata of the object p (live, in quarantine, or freed to a design
+ * that does not reuse it) and its block, or NULL when p is not an object
+ * start this layer handed out. */
 static struct heap_meta *object_at(const void *p, void **raw)
 {
+	enum alloc_ptr_state state;
 	uint64_t a = (uint64_t)(uintptr_t)p;
 	struct heap_meta *m = meta_of(p);
 
@@ -94,15 +103,13 @@ static struct heap_meta *object_at(const void *p, void **raw)
 	    m->left > ALLOC_MAX_ALIGN || a - m->left < HEAP_START)
 		return NULL;
 	*raw = (void *)(uintptr_t)(a - m->left);
-	if (heap_raw_validate(*raw) != ALLOC_PTR_LIVE ||
+	if (is_freed(p) && !heap_raw_reuses_freed())
+		return m;       /* freed to bump, which may have started over */
+	state = heap_raw_validate(*raw);
+	if (state != ALLOC_PTR_LIVE ||
 	    heap_raw_usable_size(*raw) < (size_t)m->left + m->size)
 		return NULL;
 	return m;
-}
-
-static bool is_freed(const void *p)
-{
-	return (uint8_t)*kasan_shadow((uint64_t)(uintptr_t)p) == KASAN_HEAP_FREED;
 }
 
 /* Give the oldest quarantined block back to the design, readable again
@@ -153,7 +160,10 @@ void heap_kasan_free(void *p, const void *frame)
 	m->free_trace = kasan_save_trace(frame);
 	kasan_poison(p, m->size ? round_granule(m->size) : KASAN_GRANULE,
 		     KASAN_HEAP_FREED);
-	quarantine_put(raw);
+	if (heap_raw_reuses_freed())
+		quarantine_put(raw);
+	else
+		heap_raw_free(raw);     /* poisoned until the arena starts over */
 }
 
 /* The live object p's metadata; panics for anything else. */

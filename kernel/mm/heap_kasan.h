@@ -23,6 +23,7 @@ size_t heap_raw_usable_size(const void *p);
 bool heap_raw_resize(void *p, size_t size);
 enum alloc_ptr_state heap_raw_validate(const void *p);
 uint64_t heap_raw_mapped(void);
+bool heap_raw_reuses_freed(void);
 
 #ifdef KASAN
 
@@ -32,8 +33,9 @@ uint64_t heap_raw_mapped(void);
 void *heap_kasan_alloc(size_t size, size_t align, const void *frame);
 
 /* kfree(): poison the object and hold it in the quarantine; the oldest
- * objects go back to the design. Reports and panics on a double or
- * invalid free. */
+ * objects go back to the design (a design that never reuses freed memory,
+ * bump, gets it back at once, still poisoned). Reports and panics on a
+ * double or invalid free. */
 void heap_kasan_free(void *p, const void *frame);
 
 /* The size asked for; panics for a pointer that is not a live object. */
