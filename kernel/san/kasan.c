@@ -94,7 +94,8 @@ static void early_map(uint64_t va)
 	}
 	pte = &table[index_at(va, 1)];
 	if (!(*pte & PTE_PRESENT))
-		*pte = early_frame() | PTE_PRESENT | PTE_WRITABLE;
+		*pte = early_frame() | PTE_PRESENT | PTE_WRITABLE |
+		       (paging_nx_enabled() ? PTE_NX : 0);
 }
 
 void kasan_early_init(const struct boot_info *bi)

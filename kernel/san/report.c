@@ -20,16 +20,11 @@
 
 static const void *seen[SEEN_MAX];
 static unsigned nseen;
-static volatile bool reporting;
+static volatile bool reporting;     /* a report is being printed */
 
 void san_reports_reset(void)
 {
 	nseen = 0;
-}
-
-bool san_reporting(void)
-{
-	return reporting;
 }
 
 /* Remember location; false if it was already there. A full table reports
@@ -66,7 +61,7 @@ void san_report_end(uint64_t flags, const char *what, bool fatal)
 	if (what && test_hooks && test_hooks->bug)
 		test_hooks->bug(what, fatal);
 	if (fatal)
-		panic("%s", what);
+		panic("%s", what ? what : "sanitizer report");
 	irq_restore(flags);
 }
 

@@ -17,9 +17,9 @@
  * Start a report about location (the pc or the source location it is
  * about): masks interrupts and breaks a console lock this CPU holds.
  * Returns false, with nothing started, when the report must not be printed:
- * another report is being printed (a bug found while reporting is dropped),
- * or this location was already reported since san_reports_reset() (fatal
- * reports are always printed).
+ * another report is being printed (a bug found while reporting is dropped;
+ * KASAN checks nothing meanwhile), or this location was already reported
+ * since san_reports_reset() (fatal reports are always printed).
  */
 bool san_report_begin(const void *location, bool fatal, uint64_t *flags);
 
@@ -29,9 +29,6 @@ bool san_report_begin(const void *location, bool fatal, uint64_t *flags);
  * kfree), so the panic alone decides the verdict. Does not return when
  * fatal. */
 void san_report_end(uint64_t flags, const char *what, bool fatal);
-
-/* True while a report is being printed: the checks are off then. */
-bool san_reporting(void);
 
 /* A source path as the compiler recorded it, without the leading "../" of
  * a build directory. */
