@@ -205,24 +205,28 @@ static bool heap_shadow(uint64_t a)
 	return a >= HEAP_START && kasan_mapped(a, KASAN_GRANULE);
 }
 
-/* The object start a redzone or body granule at a belongs to, or 0. */
+/* The object start a redzone or body granule at a belongs to, or 0: in a
+ * left redzone, the object follows it; anywhere else, the object begins
+ * right after the nearest left redzone below. */
 static uint64_t object_start(uint64_t a)
 {
-	uint8_t s = (uint8_t)*kasan_shadow(a);
+	bool in_left = (uint8_t)*kasan_shadow(a) == KASAN_HEAP_LEFT;
 
 	a &= ~(uint64_t)(KASAN_GRANULE - 1);
-	for (unsigned i = 0; s == KASAN_HEAP_LEFT && i < SCAN_MAX; i++) {
-		a += KASAN_GRANULE;     /* a left redzone: the object follows */
+	for (unsigned i = 0; in_left && i < SCAN_MAX; i++) {
+		a += KASAN_GRANULE;
 		if (!heap_shadow(a))
 			return 0;
 		if ((uint8_t)*kasan_shadow(a) != KASAN_HEAP_LEFT)
 			return a;
 	}
+	if (in_left)
+		return 0;
 	for (unsigned i = 0; i < SCAN_MAX; i++) {
 		if (!heap_shadow(a - KASAN_GRANULE))
 			return 0;
 		if ((uint8_t)*kasan_shadow(a - KASAN_GRANULE) == KASAN_HEAP_LEFT)
-			return a;   /* the object, or its redzone, from here on */
+			return a;
 		a -= KASAN_GRANULE;
 	}
 	return 0;
