@@ -12,12 +12,24 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "panic.h"
+#include "san/kasan.h"
 #include "task/sleep.h"
 #include "test_hooks.h"
 
 #define LOG_WORD_MAX 8
 
 const struct boot_info *boot_info;
+
+typedef void (*init_fn)(void);
+extern const init_fn __init_array_start[], __init_array_end[];
+
+/* The compilers' constructors (the linker script gathers them): with KASAN
+ * they register the globals' redzones, so they run once its shadow is up. */
+static void run_constructors(void)
+{
+	for (const init_fn *f = __init_array_start; f < __init_array_end; f++)
+		(*f)();
+}
 
 static void apply_cmdline(const char *cmdline)
 {
@@ -35,9 +47,13 @@ static void apply_cmdline(const char *cmdline)
 
 __attribute__((noreturn)) void kmain(const struct boot_info *bi);
 
+/* Not instrumented for KASAN: its frame would poison the boot stack's
+ * shadow before kasan_early_init() has mapped it. */
+__attribute__((no_sanitize_address))
 void kmain(const struct boot_info *bi)
 {
 	boot_info = bi;
+	kasan_early_init(bi);   /* before any instrumented frame: docs/architecture.md */
 	test_hooks_init();
 	console_init(bi);
 	if (test_hooks && test_hooks->console_ready)
@@ -50,6 +66,8 @@ void kmain(const struct boot_info *bi)
 	arch_init(bi);
 	sleep_init();
 	frame_init(bi);
+	kasan_init();
+	run_constructors();
 	heap_init();
 	if (keyboard_init() != 0)
 		log_warn("no PS/2 controller: no keyboard input");

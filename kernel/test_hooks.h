@@ -24,6 +24,10 @@ struct test_hooks {
 	void (*tick)(struct int_frame *frame);
 	/* After panic() printed its message, interrupts off; must not return. */
 	void (*panicked)(const char *message);
+	/* A sanitizer (KASAN, UBSan) printed a report; what is its one-line
+	 * summary. Interrupts off. Not fatal: returns, the kernel goes on.
+	 * fatal (going on is unsafe): must not return, else the kernel panics. */
+	void (*bug)(const char *what, bool fatal);
 	/* The image's main once the machine is up, instead of kernel_main(). */
 	void (*run)(const struct boot_info *bi);
 };

@@ -130,6 +130,12 @@ void ktest_text(const char *s, size_t n);
 /* A "# ktest: ..." line from the runner (the backend's own news). */
 void ktest_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A sanitizer found a bug (the backend saw its report): inside a case,
+ * prints what as the case's diagnostic and fails the case, which goes on
+ * as after an EXPECT; outside any case, a "# ktest: error:" line and an
+ * error of the run. */
+void ktest_bug(const char *what);
+
 /* In ktest_backend_case_check(): the case left something changed. Prints
  * it as the case's diagnostic and fails the case. */
 void ktest_leftover(struct ktest *t, const char *fmt, ...)

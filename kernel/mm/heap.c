@@ -1,6 +1,7 @@
 /* Kernel heap: a virtual region at HEAP_START, mapped page by page with
  * frames from mm/frame as the allocator asks for room, never shrunk; the
- * allocator design behind it is picked at build time (HEAP_OPS).
+ * allocator design behind it is picked at build time (HEAP_OPS). In KASAN
+ * builds every block passes through mm/heap_kasan.c (redzones, quarantine).
  */
 #include "mm/heap.h"
 
@@ -9,7 +10,9 @@
 #include "lib/string.h"
 #include "mm/alloc/alloc.h"
 #include "mm/frame.h"
+#include "mm/heap_kasan.h"
 #include "panic.h"
+#include "san/kasan.h"
 
 #ifndef HEAP_OPS
 #define HEAP_OPS fixed_block_ops
@@ -58,6 +61,10 @@ static bool map_more(uint64_t bytes)
 			return false;
 		}
 	}
+	if (!kasan_add_range(start, bytes)) {   /* its shadow, with KASAN */
+		unmap_range(start, start + bytes);
+		return false;
+	}
 	mapped += bytes;
 	return true;
 }
@@ -84,10 +91,86 @@ static bool grow(size_t size, size_t align)
 		grow_failures++;
 		return false;
 	}
+	kasan_disable_current();
 	ops->extend(heap, need);
+	kasan_enable_current();
 	grows++;
 	return true;
 }
+
+/* ------------------------------------------------------------------------ */
+/* The design itself, for mm/heap_kasan.h; the caller masks interrupts. A
+ * design reads and writes its blocks whole, KASAN's redzones included: no
+ * KASAN checks while it works. */
+
+static void *design_alloc(size_t size, size_t align)
+{
+	void *p;
+
+	kasan_disable_current();
+	p = ops->alloc(heap, size, align);
+	kasan_enable_current();
+	return p;
+}
+
+void *heap_raw_alloc(size_t size, size_t align)
+{
+	void *p = design_alloc(size, align);
+
+	if (!p && grow(size, align))
+		p = design_alloc(size, align);
+	return p;
+}
+
+void heap_raw_free(void *p)
+{
+	kasan_disable_current();
+	ops->free(heap, p);
+	kasan_enable_current();
+}
+
+size_t heap_raw_usable_size(const void *p)
+{
+	size_t n;
+
+	kasan_disable_current();
+	n = ops->usable_size(heap, p);
+	kasan_enable_current();
+	return n;
+}
+
+bool heap_raw_resize(void *p, size_t size)
+{
+	bool done;
+
+	kasan_disable_current();
+	done = ops->resize(heap, p, size);
+	kasan_enable_current();
+	return done;
+}
+
+enum alloc_ptr_state heap_raw_validate(const void *p)
+{
+	enum alloc_ptr_state state;
+
+	kasan_disable_current();
+	state = ops->validate(heap, p);
+	kasan_enable_current();
+	return state;
+}
+
+uint64_t heap_raw_mapped(void)
+{
+	return mapped;
+}
+
+bool heap_raw_reuses_freed(void)
+{
+	return ops->reuses_freed;
+}
+
+/* ------------------------------------------------------------------------ */
+/* kmalloc and friends. */
 
 void *kmalloc_aligned(size_t size, size_t align)
 {
@@ -97,9 +180,7 @@ void *kmalloc_aligned(size_t size, size_t align)
 	if (!alloc_effective_align(align) || size > HEAP_MAX_SIZE)
 		return NULL;
 	flags = irq_save();
-	p = ops->alloc(heap, size, align);
-	if (!p && grow(size, align))
-		p = ops->alloc(heap, size, align);
+	p = heap_kasan_alloc(size, align, __builtin_frame_address(0));
 	irq_restore(flags);
 	return p;
 }
@@ -125,14 +206,14 @@ void kfree(void *p)
 {
 	uint64_t flags = irq_save();
 
-	ops->free(heap, p);
+	heap_kasan_free(p, __builtin_frame_address(0));
 	irq_restore(flags);
 }
 
 size_t kmalloc_usable_size(const void *p)
 {
 	uint64_t flags = irq_save();
-	size_t n = ops->usable_size(heap, p);
+	size_t n = heap_kasan_usable_size(p);
 
 	irq_restore(flags);
 	return n;
@@ -148,8 +229,8 @@ void *krealloc(void *p, size_t size)
 	if (!p)
 		return kmalloc(size);
 	flags = irq_save();
-	old = ops->usable_size(heap, p);
-	in_place = ops->resize(heap, p, size);
+	old = heap_kasan_usable_size(p);
+	in_place = heap_kasan_resize(p, size);
 	irq_restore(flags);
 	if (in_place)
 		return p;
@@ -170,7 +251,11 @@ void heap_stats(struct heap_stats *out)
 	out->mapped_bytes = mapped;
 	out->grows = grows;
 	out->grow_failures = grow_failures;
+	out->quarantined_bytes = 0;
+	kasan_disable_current();
 	ops->stats(heap, &out->alloc);
+	kasan_enable_current();
+	heap_kasan_stats(out);
 	irq_restore(flags);
 }
 
@@ -178,6 +263,8 @@ void heap_check(void)
 {
 	uint64_t flags = irq_save();
 
+	kasan_disable_current();
 	ops->check(heap);
+	kasan_enable_current();
 	irq_restore(flags);
 }

@@ -22,7 +22,9 @@ struct heap_stats {
 	uint64_t mapped_bytes;     /* mapped so far, from HEAP_START */
 	uint64_t grows;            /* times the heap grew */
 	uint64_t grow_failures;    /* times it could not (out of frames or space) */
-	struct alloc_stats alloc;  /* what the design says */
+	uint64_t quarantined_bytes; /* freed, held back by KASAN's quarantine */
+	struct alloc_stats alloc;  /* what the design says; with KASAN the
+				    * quarantine's blocks count as freed */
 };
 
 /* Map the first HEAP_INITIAL bytes and set the allocator up. Once, from kmain,

@@ -334,3 +334,14 @@ void ktest_leftover(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 	t->failures++;
 }
+
+void ktest_bug(const char *what)
+{
+	if (!run_current) {
+		ktest_say("%s: %s (outside any case)", KTEST_SAY_ERROR, what);
+		run_error_outside_case();
+		return;
+	}
+	out_diag_lines(run_current_name, "", what);
+	run_current->failures++;
+}

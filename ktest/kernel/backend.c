@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/exception.h"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/tsc.h"
 #include "backend.h"
@@ -18,10 +19,11 @@
 #include "kernel_backend.h"
 #include "lib/printf.h"
 #include "panic.h"
+#include "san/kasan.h"
 #include "test_hooks.h"
 
 #define TRY_DEPTH         8       /* nested ktest_backend_try() calls */
-#define TRY_STACK_GAP     128     /* below the caller's frame, 16-aligned */
+#define TRY_STACK_GAP     128     /* below the caller's stack pointer */
 
 /* A place to come back to: the runner (level 0) or a ktest_backend_try(). */
 struct resume_point {
@@ -36,6 +38,7 @@ static struct {
 	struct ktest *t;
 	struct resume_point points[1 + TRY_DEPTH];
 	int depth;                       /* points[depth] is the innermost */
+	bool abandoned;                  /* a resume left frames behind */
 } cur;
 
 static serial_write_fn serial_out;       /* COM1, claimed at console_ready */
@@ -58,8 +61,26 @@ __attribute__((noreturn)) static void resume_innermost(enum ktest_end how)
 	p->end->how = how;
 	if (cur.depth == 0)
 		cur.active = false;
+	cur.abandoned = true;
 	console_break_lock();   /* a holder on the abandoned stack never returns */
 	ktest_resume(p->rsp);
+}
+
+/* After a resume: the frames it left below `below` on the case stack, and
+ * on the double fault's stack, keep the poison of their KASAN redzones, and
+ * may have been inside a section without KASAN checks; clear both before
+ * anything runs there again. */
+static void forget_frames(uint64_t below)
+{
+	uint64_t bottom = case_stack_top - KTEST_STACK_SIZE, ist_lo, ist_hi;
+
+	if (!cur.abandoned)
+		return;
+	cur.abandoned = false;
+	kasan_enable_all();
+	kasan_unpoison((const void *)bottom, below - bottom);
+	gdt_ist_range(IST_DOUBLE_FAULT, &ist_lo, &ist_hi);
+	kasan_unpoison((const void *)ist_lo, ist_hi - ist_lo);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -134,6 +155,28 @@ static void on_tick(struct int_frame *f)
 	resume_innermost(KTEST_END_TIMEOUT);
 }
 
+/* A sanitizer's report fails the case that made it (after Linux's
+ * kunit_fail_current_test()); one that makes going on unsafe also ends the
+ * stage it happened in, as an ASSERT does. */
+static void on_bug(const char *what, bool fatal)
+{
+	ktest_bug(what);
+	if (!fatal)
+		return;
+	if (cur.active && cur.depth > 0) {
+		cur.points[cur.depth].end->reason[0] = '\0';
+		resume_innermost(KTEST_END_ABORTED);
+	}
+	if (cur.active) {
+		cur.points[0].end->vector = KTEST_VECTOR_NONE;
+		set_reason("%s", what);
+		resume_innermost(KTEST_END_PANIC);
+	}
+	ktest_say("%s: going on after this sanitizer report is unsafe",
+		  KTEST_SAY_ERROR);
+	ktest_backend_exit(KTEST_STATUS_ERROR);
+}
+
 static void on_panic(const char *message)
 {
 	if (cur.active) {
@@ -180,6 +223,7 @@ void ktest_backend_run(struct ktest *t,
 	irq_disable();
 	cur.active = true;
 	ktest_switch(&cur.points[0].rsp, case_stack_top, run_body, &call);
+	forget_frames(case_stack_top);
 	irq_enable();
 }
 
@@ -207,7 +251,7 @@ enum ktest_end ktest_backend_try(struct ktest *t, void (*fn)(struct ktest *t),
 				 struct ktest_end_info *end)
 {
 	struct run_call call = { t, end, NULL, fn };
-	uint64_t here = (uint64_t)__builtin_frame_address(0);
+	uint64_t below = (read_rsp() - TRY_STACK_GAP) & ~15ull;
 
 	if (!cur.active || cur.depth == TRY_DEPTH)
 		panic("ktest: try outside a case or nested too deep");
@@ -216,7 +260,8 @@ enum ktest_end ktest_backend_try(struct ktest *t, void (*fn)(struct ktest *t),
 	cur.points[cur.depth].end = end;
 	irq_disable();
 	ktest_switch(&cur.points[cur.depth].rsp,
-		     (here - TRY_STACK_GAP) & ~15ull, try_body, &call);
+		     below, try_body, &call);
+	forget_frames(below);
 	cur.depth--;
 	irq_enable();
 	return end->how;
@@ -334,6 +379,7 @@ static const struct test_hooks ktest_hooks = {
 	.exception = on_exception,
 	.tick = on_tick,
 	.panicked = on_panic,
+	.bug = on_bug,
 	.run = on_run,
 };
 

@@ -16,6 +16,8 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "panic.h"
+#include "san/kasan.h"
+#include "san/san.h"
 
 #define PAGE 0x1000ull
 
@@ -46,6 +48,8 @@ uint64_t ktest_case_stack_init(void)
 			panic("ktest: cannot map the case stack at 0x%llx",
 			      (unsigned long long)va);
 	}
+	if (!kasan_add_range(KTEST_STACK_TOP - KTEST_STACK_SIZE, KTEST_STACK_SIZE))
+		panic("ktest: no frames for the case stack's KASAN shadow");
 	return KTEST_STACK_TOP;
 }
 
@@ -71,13 +75,14 @@ static void memory_now(size_t *blocks, uint64_t *frames, uint64_t *heap_frames,
 	*blocks = h.alloc.live;
 	*frames = frame_used_count();
 	*heap_frames = h.mapped_bytes / PAGE;
-	*tables = paging_tables_created();
+	*tables = paging_tables_created() + kasan_shadow_frames();
 }
 
 void ktest_backend_case_start(const struct ktest *t)
 {
 	(void)t;
 	bad_flags = 0;
+	san_reports_reset();
 	memory_now(&before.blocks, &before.frames, &before.heap_frames,
 		   &before.tables);
 }
@@ -158,7 +163,9 @@ static void check_interrupts(struct ktest *t)
 }
 
 /* Heap blocks and frames the case took and did not give back. Frames the
- * heap grew by and page tables added stay mapped for good: not a leak. */
+ * heap grew by, page tables added and KASAN shadow mapped (counted with
+ * the tables) stay mapped for good: not a leak. Blocks in KASAN's
+ * quarantine count as freed (heap_stats()). */
 static void check_memory(struct ktest *t)
 {
 	size_t blocks;

@@ -7,10 +7,16 @@ for meson's `harness` suite.
 An image's source states its expectations in comments:
     expect: image FAIL                  the run's verdict (default run)
     expect: suite.case[param] CRASHED   one result; every result must be listed
+    expect-log: suite.case TEXT         a line of that result's log holds TEXT
     run NAME: --filter x --repeat 2     another run of the image, with options
     expect NAME: image PASS             ... and its expectations
+    needs: kasan ubsan                  checked only when the test images
+                                        carry these sanitizers
+    twin: host                          its host build (IMAGE_DIR/NAME_host,
+                                        run with --exec) meets the same
+                                        expectations (default run)
 
-Usage: test_catalog.py RUN_QEMU IMAGE_DIR [run_qemu options...]
+Usage: test_catalog.py RUN_QEMU IMAGE_DIR [--sanitizers a,b] [run_qemu options...]
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from tap_report import check_all
 
@@ -30,6 +37,8 @@ SOURCES = [HERE.parent.parent / 'ktest' / d for d in ('catalog', 'broken')]
 EXPECT_RE = re.compile(r'expect(?: (\w+))?: (.+) (PASS|FAIL|SKIP|TIMEOUT|CRASHED|NOT RUN|ERROR)'
                        r'\s*(?:\*/)?$')
 RUN_RE = re.compile(r'run (\w+): (.*?)\s*(?:\*/)?$')
+LOG_RE = re.compile(r'expect-log(?: (\w+))?: (\S+) (.+?)\s*(?:\*/)?$')
+WORDS_RE = re.compile(r'(needs|twin): ([\w ]+?)\s*(?:\*/)?$')
 # Images whose source cannot carry a built-in selection of runs: their
 # expectations, per --cmdline word.
 BROKEN = {
@@ -41,39 +50,81 @@ BROKEN = {
 STATUS_LINE = re.compile(r'\s*/?\*+\s?|\s*//\s?')
 
 
-def expectations(source: Path) -> dict[str, dict]:
+class Run(NamedTuple):
+    """One image run to check and what it must give."""
+    label: str
+    path: str              # the image, or the host executable of a twin
+    args: list[str]
+    verdict: str
+    results: dict[str, list[str]]
+    logs: dict[str, list[str]]
+
+
+def parse_line(text: str, runs: dict[str, dict], words: dict[str, list[str]]) -> None:
+    """Fold one comment line of a catalog source into runs and words."""
+    run, expect, log = RUN_RE.fullmatch(text), EXPECT_RE.fullmatch(text), LOG_RE.fullmatch(text)
+    marker = WORDS_RE.fullmatch(text)
+    if run:
+        entry(runs, run.group(1))['args'] = run.group(2).split()
+    elif log:
+        entry(runs, log.group(1))['logs'].setdefault(log.group(2), []).append(log.group(3))
+    elif expect and expect.group(2) == 'image':
+        entry(runs, expect.group(1))['image'] = expect.group(3)
+    elif expect:
+        entry(runs, expect.group(1))['results'].setdefault(expect.group(2), []).append(
+            expect.group(3))
+    elif marker:
+        words[marker.group(1)] = marker.group(2).split()
+
+
+def entry(runs: dict[str, dict], name: str | None) -> dict:
+    """The run named name ('' for the default run), created empty."""
+    return runs.setdefault(name or '', {'results': {}, 'logs': {}})
+
+
+def expectations(source: Path) -> tuple[dict[str, dict], dict[str, list[str]]]:
     """The runs a catalog source asks for: {run: {'args': [...],
-    'image': verdict, 'results': {name: status}}}; the default run is ''."""
+    'image': verdict, 'results': {name: [status]}, 'logs': {name: [text]}}},
+    the default run being ''; and its needs: and twin: words."""
     runs: dict[str, dict] = {}
+    words: dict[str, list[str]] = {}
     for line in source.read_text().splitlines():
-        text = STATUS_LINE.sub('', line, count=1).strip()
-        run = RUN_RE.fullmatch(text)
-        expect = EXPECT_RE.fullmatch(text)
-        if run:
-            runs.setdefault(run.group(1), {'results': {}})['args'] = run.group(2).split()
-        elif expect:
-            entry = runs.setdefault(expect.group(1) or '', {'results': {}})
-            if expect.group(2) == 'image':
-                entry['image'] = expect.group(3)
-            else:
-                entry['results'].setdefault(expect.group(2), []).append(expect.group(3))
-    return runs
+        parse_line(STATUS_LINE.sub('', line, count=1).strip(), runs, words)
+    return runs, words
 
 
-def catalog() -> list[tuple[str, str, list[str], str, dict]]:
-    """Every image run to check: (label, image name, args, verdict, results)."""
-    runs = []
+def source_runs(source: Path, image_dir: str, sanitizers: set[str]) -> tuple[list[Run], str]:
+    """The runs of one catalog source, or none and why they are left out."""
+    runs, words = expectations(source)
+    missing = set(words.get('needs', [])) - sanitizers
+    if missing:
+        return [], f'{source.stem}: left out, the test images have no {" ".join(sorted(missing))}'
+    image = os.path.join(image_dir, f'{source.stem}_test.img')
+    found = [Run(source.stem + (f' ({name})' if name else ''), image, run.get('args', []),
+                 run.get('image', '?'), run['results'], run['logs'])
+             for name, run in runs.items()]
+    if 'host' in words.get('twin', []):
+        default = runs.get('', {'results': {}, 'logs': {}})
+        found.append(Run(f'{source.stem} (host twin)',
+                         os.path.join(image_dir, f'{source.stem}_host'), ['--exec'],
+                         default.get('image', '?'), default['results'], default['logs']))
+    return found, ''
+
+
+def catalog(image_dir: str, sanitizers: set[str]) -> tuple[list[Run], list[str]]:
+    """Every image run to check, and notes on the sources left out."""
+    runs: list[Run] = []
+    notes: list[str] = []
     for source in sorted(SOURCES[0].glob('*.c')):
-        for name, run in expectations(source).items():
-            label = source.stem + (f' ({name})' if name else '')
-            runs.append((label, source.stem, run.get('args', []), run.get('image', '?'),
-                         run['results']))
+        found, note = source_runs(source, image_dir, sanitizers)
+        runs += found
+        notes += [note] if note else []
     for image, variants in BROKEN.items():
         for word, (verdict, results) in variants.items():
             args = ['--cmdline', word] if word else []
-            runs.append((f'{image} {word}'.strip(), image, args, verdict,
-                         {k: [v] for k, v in results.items()}))
-    return runs
+            runs.append(Run(f'{image} {word}'.strip(), os.path.join(image_dir, f'{image}_test.img'),
+                            args, verdict, {k: [v] for k, v in results.items()}, {}))
+    return runs, notes
 
 
 def grouped(results: list[dict]) -> dict[str, list[str]]:
@@ -100,13 +151,23 @@ def tap_problem(stdout: str, status: int, verdict: str) -> str:
     return ''
 
 
-def check(base: list[str], image_dir: str, run: tuple) -> str:
+def missing_logs(results: list[dict], logs: dict[str, list[str]]) -> list[str]:
+    """The expect-log texts no log line of their result holds."""
+    problems = []
+    for name, texts in logs.items():
+        lines = [line for result in results if result['name'] == name for line in result['log']]
+        problems += [f'{name}: no log line holds "{text}"' for text in texts
+                     if not any(text in line for line in lines)]
+    return problems
+
+
+def check(base: list[str], run: Run) -> str:
     """Run one image as meson would, with --json; '' or what went wrong."""
-    label, image, args, verdict, results = run
+    if not os.path.exists(run.path):
+        return f'{run.path} was not built'
     with tempfile.TemporaryDirectory(prefix='catalog-') as tmp:
         report = os.path.join(tmp, 'report.json')
-        cmd = base + [os.path.join(image_dir, f'{image}_test.img'), '--test', '--tap',
-                      '--json', report] + args
+        cmd = base + [run.path, '--test', '--tap', '--json', report] + run.args
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, errors='replace', timeout=300,
                               env=dict(os.environ, NO_COLOR='1'))
@@ -115,11 +176,12 @@ def check(base: list[str], image_dir: str, run: tuple) -> str:
         with open(report, encoding='utf-8') as f:
             got = json.load(f)
     problems = []
-    if got['verdict'] != verdict:
-        problems.append(f'verdict {got["verdict"]} ({got["reason"]}), want {verdict}')
-    if grouped(got['results']) != results:
-        problems.append(f'results {grouped(got["results"])}\n want {results}')
-    problems.append(tap_problem(proc.stdout, proc.returncode, verdict))
+    if got['verdict'] != run.verdict:
+        problems.append(f'verdict {got["verdict"]} ({got["reason"]}), want {run.verdict}')
+    if grouped(got['results']) != run.results:
+        problems.append(f'results {grouped(got["results"])}\n want {run.results}')
+    problems += missing_logs(got['results'], run.logs)
+    problems.append(tap_problem(proc.stdout, proc.returncode, run.verdict))
     detail = '\n'.join(p for p in problems if p)
     return detail + ('\n' + proc.stdout + proc.stderr if detail else '')
 
@@ -127,12 +189,20 @@ def check(base: list[str], image_dir: str, run: tuple) -> str:
 def main(argv: list[str]) -> int:
     """Entry point: TAP on stdout; exit 0 (meson scores the lines)."""
     if len(argv) < 2:
-        print('usage: test_catalog.py RUN_QEMU IMAGE_DIR [run_qemu options...]',
-              file=sys.stderr)
+        print('usage: test_catalog.py RUN_QEMU IMAGE_DIR [--sanitizers a,b] '
+              '[run_qemu options...]', file=sys.stderr)
         return 2
-    base = [sys.executable, argv[0]] + argv[2:]
-    return check_all(catalog(), lambda run: check(base, argv[1], run),
-                     lambda run: run[0], tail=60)
+    options = argv[2:]
+    sanitizers: set[str] = set()
+    if options[:1] == ['--sanitizers'] and len(options) > 1:
+        sanitizers = {name for name in options[1].split(',') if name}
+        options = options[2:]
+    runs, notes = catalog(argv[1], sanitizers)
+    base = [sys.executable, argv[0]] + options
+    status = check_all(runs, lambda run: check(base, run), lambda run: run.label, tail=60)
+    for note in notes:
+        print(f'# {note}')
+    return status
 
 
 if __name__ == '__main__':

@@ -82,6 +82,15 @@ static inline void irq_enable_and_halt(void)
 	__asm__ volatile("sti; hlt" ::: "memory");
 }
 
+/* The stack pointer where it is read: below every local of the caller's
+ * frame (the frame's address is not: locals lie below it). */
+static inline uint64_t read_rsp(void)
+{
+	uint64_t sp;
+	__asm__ volatile("movq %%rsp, %0" : "=r"(sp));
+	return sp;
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t f;
