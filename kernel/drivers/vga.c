@@ -6,6 +6,7 @@
  * cell of device memory (each one a trap into the device model under an
  * emulator). The same cells can instead go to a vga_screen, which draws
  * them (drivers/fb.c: a framebuffer under UEFI, where there is no text mode).
+ * With neither (no VGA card) the text is kept but shown nowhere.
  */
 #include "drivers/vga.h"
 
