@@ -13,6 +13,13 @@
 #define NO_CARD            0xff   /* what a port nothing decodes reads as */
 #define DAC_SHIFT          2      /* 8-bit colour components to the DAC's 6 */
 
+/* Plane 2 alone, linearly at 0xa0000, for loading the font. */
+#define FONT_MAP_MASK      0x04   /* sequencer 2: writes go to plane 2 only */
+#define FONT_MEMORY_MODE   0x06   /* sequencer 4: 256 KiB, odd/even off */
+#define FONT_READ_MAP      0x02   /* graphics 4: reads from plane 2 */
+#define FONT_GC_MODE       0x00   /* graphics 5: write mode 0, odd/even off */
+#define FONT_GC_MISC       0x04   /* graphics 6: text, 0xa0000-0xaffff, no chaining */
+
 /* Miscellaneous output: bit 0 colour (CRTC at 0x3d4), bit 1 CPU access to
  * video memory on, bits 2-3 = 01 the 28.322 MHz clock (720 pixels a line),
  * bit 5 odd/even page high, bits 6-7 = 01 sync polarities for 400 lines. */
@@ -135,17 +142,16 @@ static void set_colors(void)
 }
 
 /* Plane 2 holds the glyphs, 32 bytes per character of which text mode shows
- * the first 16. Write it alone, linearly at 0xa0000: map mask plane 2,
- * odd/even off in the sequencer and the graphics controller, memory map
- * 0xa0000-0xaffff; then mode 3's values again. Write mode 0 with the bit
- * mask 0xff and no set/reset (mode 3's) stores the CPU's bytes unchanged. */
+ * the first 16 (the rest stay as they were: never shown). Write it alone,
+ * linearly at 0xa0000, then put mode 3's values back. Write mode 0 with the
+ * bit mask 0xff and no set/reset (mode 3's) stores the CPU's bytes as is. */
 static void load_font(volatile uint8_t *window)
 {
-	vga_reg_write(VGA_SEQ_INDEX, VGA_SEQ_MAP_MASK, 0x04);
-	vga_reg_write(VGA_SEQ_INDEX, VGA_SEQ_MEMORY_MODE, 0x06);
-	vga_reg_write(VGA_GC_INDEX, VGA_GC_READ_MAP, 0x02);
-	vga_reg_write(VGA_GC_INDEX, VGA_GC_MODE, 0x00);
-	vga_reg_write(VGA_GC_INDEX, VGA_GC_MISC, 0x04);
+	vga_reg_write(VGA_SEQ_INDEX, VGA_SEQ_MAP_MASK, FONT_MAP_MASK);
+	vga_reg_write(VGA_SEQ_INDEX, VGA_SEQ_MEMORY_MODE, FONT_MEMORY_MODE);
+	vga_reg_write(VGA_GC_INDEX, VGA_GC_READ_MAP, FONT_READ_MAP);
+	vga_reg_write(VGA_GC_INDEX, VGA_GC_MODE, FONT_GC_MODE);
+	vga_reg_write(VGA_GC_INDEX, VGA_GC_MISC, FONT_GC_MISC);
 	for (int ch = 0; ch < FB_FONT_GLYPHS; ch++)
 		for (int row = 0; row < FB_FONT_HEIGHT; row++)
 			window[ch * FONT_GLYPH_STRIDE + row] = fb_font[ch][row];
