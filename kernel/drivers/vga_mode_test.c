@@ -29,7 +29,7 @@ KTEST(vga_mode, card_is_in_80x25_colour_text_mode)
 	uint8_t gc_misc, ac_index;
 
 	if (!vga_on_text_buffer())
-		KTEST_SKIP("no VGA text screen at 0xb8000");
+		KTEST_SKIP("no VGA text screen at 0xb8000 (a framebuffer, or no card)");
 	(void)inb(VGA_INPUT_STATUS_1);           /* the AC port at its index */
 	ac_index = inb(VGA_AC_WRITE);
 	EXPECT_TRUE_MSG(ac_index & VGA_AC_SHOW, "AC index 0x%x: screen blanked", ac_index);
@@ -50,7 +50,7 @@ KTEST(vga_mode, hardware_cursor_follows_the_text)
 	int row, col;
 
 	if (!vga_on_text_buffer())
-		KTEST_SKIP("no VGA text screen at 0xb8000");
+		KTEST_SKIP("no VGA text screen at 0xb8000 (a framebuffer, or no card)");
 	vga_write("\nabc", 4);
 	vga_cursor(&row, &col);
 	EXPECT_EQ(row * VGA_COLS + col,

@@ -219,7 +219,7 @@ KTEST(paging, new_mapping_writes_to_vga)
 	uint64_t saved, new_text = 0xf021f077f065f04eull;   /* "New!" */
 
 	if (!vga_on_text_buffer())   /* UEFI's framebuffer, or no VGA card */
-		KTEST_SKIP("no VGA text screen at 0xb8000");
+		KTEST_SKIP("no VGA text screen at 0xb8000 (a framebuffer, or no card)");
 	screen = phys_to_virt(VGA_PHYS + offset);
 	saved = *screen;
 
