@@ -37,7 +37,7 @@ static void print_boot(const struct boot_info *bi)
 		kprintf("Booted by %s; screen: framebuffer %ux%u at 0x%llx\n", method,
 			fb->width, fb->height, (unsigned long long)fb->phys);
 	else if (!vga_has_screen())
-		kprintf("Booted by %s; screen: none (no VGA card), COM1 only\n", method);
+		kprintf("Booted by %s; screen: none (no VGA text screen), COM1 only\n", method);
 	else if (bi->boot_method == BOOT_METHOD_PVH)   /* no VGA BIOS ran */
 		kprintf("Booted by %s; screen: VGA text mode, set up by the kernel\n", method);
 	else
