@@ -1,6 +1,7 @@
 /* Kernel console: kprintf and the log over COM1 (16550) and the screen: VGA
- * text mode, or its cells drawn on the UEFI framebuffer (drivers/fb.c).
- * In a test image COM1 text goes through the test runner (test_hooks.h).
+ * text mode, or its cells drawn on the UEFI framebuffer (drivers/fb.c), or
+ * none (no VGA card): COM1 alone. In a test image COM1 text goes through
+ * the test runner (test_hooks.h).
  */
 #include "console.h"
 
@@ -10,11 +11,10 @@
 #include "drivers/fb.h"
 #include "drivers/serial.h"
 #include "drivers/vga.h"
+#include "drivers/vga_mode.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "test_hooks.h"
-
-#define VGA_TEXT_PHYS 0xb8000
 
 #ifndef LOG_LEVEL_DEFAULT
 #define LOG_LEVEL_DEFAULT LOG_INFO
@@ -33,6 +33,29 @@ static void (*serial_sink)(const char *s, size_t n);
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static struct fb screen_fb;
 
+/* The screen: the framebuffer when the loader found one; else the VGA text
+ * buffer, when there is a VGA card and it is in text mode. A BIOS (or OVMF)
+ * left the card as it wants it; after a PVH boot no BIOS has run, so the
+ * card is in its reset state and the kernel sets text mode up itself. */
+static void screen_init(const struct boot_info *bi)
+{
+	bool valid = bi->magic == BOOT_INFO_MAGIC;
+	uint8_t *low = (uint8_t *)(uintptr_t)bi->phys_offset;  /* physical 0 */
+	volatile uint16_t *text = (volatile uint16_t *)(low + VGA_TEXT_PHYS);
+
+	if (valid && bi->framebuffer.phys &&
+	    fb_init(&screen_fb, &bi->framebuffer, bi->phys_offset) == 0) {
+		vga_init_screen(&screen_fb.screen);
+		return;
+	}
+	if (!vga_mode_probe())
+		return;                 /* no VGA card: COM1 only */
+	if (valid && bi->boot_method == BOOT_METHOD_PVH)
+		vga_mode_set_text(low + VGA_WINDOW_PHYS);
+	if (vga_mode_text_works(text))
+		vga_init(text);
+}
+
 void console_init(const struct boot_info *bi)
 {
 	serial_init();
@@ -40,11 +63,7 @@ void console_init(const struct boot_info *bi)
 		serial_sink = test_hooks->serial_text;
 	else
 		serial_sink = serial_claim_output();
-	if (bi->magic == BOOT_INFO_MAGIC && bi->framebuffer.phys &&
-	    fb_init(&screen_fb, &bi->framebuffer, bi->phys_offset) == 0)
-		vga_init_screen(&screen_fb.screen);
-	else
-		vga_init((volatile uint16_t *)(bi->phys_offset + VGA_TEXT_PHYS));
+	screen_init(bi);
 }
 
 static void both_sinks(void *ctx, const char *s, size_t n)

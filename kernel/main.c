@@ -36,6 +36,10 @@ static void print_boot(const struct boot_info *bi)
 	if (fb->phys)
 		kprintf("Booted by %s; screen: framebuffer %ux%u at 0x%llx\n", method,
 			fb->width, fb->height, (unsigned long long)fb->phys);
+	else if (!vga_has_screen())
+		kprintf("Booted by %s; screen: none (no VGA text screen), COM1 only\n", method);
+	else if (bi->boot_method == BOOT_METHOD_PVH)   /* no VGA BIOS ran */
+		kprintf("Booted by %s; screen: VGA text mode, set up by the kernel\n", method);
 	else
 		kprintf("Booted by %s; screen: VGA text mode\n", method);
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Turn an 8x16 PC Screen Font (PSF1 or PSF2, optionally gzipped) into the C
-glyph table of the kernel's framebuffer console (kernel/drivers/fb_font.h):
-256 glyphs, one per code page 437 byte, as the VGA text screen shows them.
+glyph table of the kernel's framebuffer console and of its VGA text font
+after a PVH boot (kernel/drivers/fb_font.h): 256 glyphs, one per code page
+437 byte, as the VGA text screen shows them.
 
 Glyphs are found through the font's Unicode table (each CP437 byte decoded
 to its Unicode character); bytes the font has no glyph for get its glyph
 for U+FFFD, or "?". The build uses Spleen 8x16 from Debian's fonts-spleen
-(BSD-2-Clause; see docs/boot.md). Usage: mkfont.py FONT.psf[.gz] OUT.c
+(BSD-2-Clause; see docs/architecture.md). Usage: mkfont.py FONT.psf[.gz] OUT.c
 """
 import argparse
 import gzip

@@ -16,12 +16,6 @@
 #define ATTR_BG(cell)     (((cell) >> 12) & 0xf)
 #define GLYPH(cell)       ((cell) & 0xff)
 
-/* The 16 text-mode colours as 0xRRGGBB, in enum vga_color order. */
-static const uint32_t vga_rgb[16] = {
-	0x000000, 0x0000aa, 0x00aa00, 0x00aaaa, 0xaa0000, 0xaa00aa, 0xaa5500, 0xaaaaaa,
-	0x555555, 0x5555ff, 0x55ff55, 0x55ffff, 0xff5555, 0xff55ff, 0xffff55, 0xffffff,
-};
-
 static uint32_t pixel_of(uint32_t format, uint32_t rgb)
 {
 	uint32_t r = rgb >> 16 & 0xff, g = rgb >> 8 & 0xff, b = rgb & 0xff;
@@ -70,7 +64,7 @@ int fb_init(struct fb *fb, const struct boot_framebuffer *bf, uint64_t phys_offs
 	fb->x0 = (bf->width - FB_TEXT_WIDTH * fb->scale) / 2;
 	fb->y0 = (bf->height - FB_TEXT_HEIGHT * fb->scale) / 2;
 	for (int c = 0; c < 16; c++)
-		fb->palette[c] = pixel_of(bf->format, vga_rgb[c]);
+		fb->palette[c] = pixel_of(bf->format, vga_color_rgb[c]);
 	fb->cursor_row = fb->cursor_col = -1;   /* none until moved */
 	for (int i = 0; i < VGA_ROWS * VGA_COLS; i++)
 		fb->cells[i] = 0;

@@ -1,6 +1,8 @@
-/* The framebuffer console's 8x16 glyphs, one per code page 437 byte, as the
- * VGA text screen shows them. fb_font.c is generated at build time by
- * tools/mkfont.py from a PSF font (Spleen 8x16, BSD-2-Clause: docs/boot.md).
+/* The kernel's 8x16 glyphs, one per code page 437 byte, as the VGA text
+ * screen shows them: the framebuffer console draws them, and after a PVH
+ * boot vga_mode.c loads them into the VGA's plane 2. fb_font.c is generated
+ * at build time by tools/mkfont.py from a PSF font (Spleen 8x16,
+ * BSD-2-Clause: docs/architecture.md).
  */
 #ifndef DRIVERS_FB_FONT_H
 #define DRIVERS_FB_FONT_H

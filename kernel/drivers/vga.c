@@ -6,20 +6,24 @@
  * cell of device memory (each one a trap into the device model under an
  * emulator). The same cells can instead go to a vga_screen, which draws
  * them (drivers/fb.c: a framebuffer under UEFI, where there is no text mode).
+ * With neither (no VGA card) the text is kept but shown nowhere.
  */
 #include "drivers/vga.h"
 
 #include <stdbool.h>
 
-#include "arch/x86_64/cpu.h"
+#include "drivers/vga_registers.h"
 
-#define CRTC_INDEX      0x3d4
-#define CRTC_DATA       0x3d5
-#define CRTC_CURSOR_HI  0x0e
-#define CRTC_CURSOR_LO  0x0f
 #define TAB_WIDTH       8
 
 #define VGA_CELLS       (VGA_ROWS * VGA_COLS)
+
+/* IBM VGA technical reference: the text-mode palette as a VGA BIOS loads
+ * it, 0xRRGGBB in enum vga_color order (the DAC keeps the top 6 bits). */
+const uint32_t vga_color_rgb[16] = {
+	0x000000, 0x0000aa, 0x00aa00, 0x00aaaa, 0xaa0000, 0xaa00aa, 0xaa5500, 0xaaaaaa,
+	0x555555, 0x5555ff, 0x55ff55, 0x55ffff, 0xff5555, 0xff55ff, 0xffff55, 0xffffff,
+};
 
 static volatile uint16_t *vga_buf;
 static const struct vga_screen *screen;    /* when set: cells go here */
@@ -47,10 +51,8 @@ static void move_cursor(void)
 	}
 	uint16_t pos = (uint16_t)(cur_row * VGA_COLS + cur_col);
 
-	outb(CRTC_INDEX, CRTC_CURSOR_HI);
-	outb(CRTC_DATA, pos >> 8);
-	outb(CRTC_INDEX, CRTC_CURSOR_LO);
-	outb(CRTC_DATA, pos & 0xff);
+	vga_reg_write(VGA_CRTC_INDEX, VGA_CRTC_CURSOR_HI, (uint8_t)(pos >> 8));
+	vga_reg_write(VGA_CRTC_INDEX, VGA_CRTC_CURSOR_LO, (uint8_t)(pos & 0xff));
 }
 
 /* Store cell i to the screen (and remember it as shown). */
@@ -186,6 +188,16 @@ void vga_write(const char *s, size_t n)
 void vga_set_color(enum vga_color fg, enum vga_color bg)
 {
 	attr = (uint8_t)(fg | bg << 4);
+}
+
+bool vga_has_screen(void)
+{
+	return ready();
+}
+
+bool vga_on_text_buffer(void)
+{
+	return vga_buf && !screen;
 }
 
 uint16_t vga_cell(int row, int col)

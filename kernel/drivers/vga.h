@@ -3,6 +3,7 @@
 #ifndef DRIVERS_VGA_H
 #define DRIVERS_VGA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,9 @@ enum vga_color {
 	VGA_WHITE,
 };
 
+/* The 16 colours as 0xRRGGBB, in enum vga_color order. */
+extern const uint32_t vga_color_rgb[16];
+
 /* Somewhere other than the VGA text buffer to show the cells on. */
 struct vga_screen {
 	void *ctx;
@@ -23,7 +27,9 @@ struct vga_screen {
 	void (*cursor)(void *ctx, int row, int col);
 };
 
-/* Use the text buffer at virtual address @buffer (physical 0xb8000) and clear it. */
+/* Use the text buffer at virtual address @buffer (physical 0xb8000) and
+ * clear it; the card must be in text mode (drivers/vga_mode.h). Until this
+ * or vga_init_screen() runs, writes go nowhere and vga_cell() reads 0. */
 void vga_init(volatile uint16_t *buffer);
 
 /* Show the text on @screen instead (no VGA text buffer) and clear it. */
@@ -55,6 +61,13 @@ void vga_reserve_top(int rows);
 void vga_write_at(int row, int col, const char *s, enum vga_color fg,
 		  enum vga_color bg);
 void vga_clear(void);
+
+/* Whether the text is shown at all: false when the console found no screen
+ * (no framebuffer, no VGA card in text mode) and writes go nowhere. */
+bool vga_has_screen(void);
+
+/* Whether the cells go to the VGA text buffer at 0xb8000 (not a vga_screen). */
+bool vga_on_text_buffer(void);
 
 /* The character and attribute at (row, col) as the screen shows it (the
  * VGA text buffer's memory, or what was last drawn on a screen), for tests. */

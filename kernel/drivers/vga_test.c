@@ -13,6 +13,9 @@
 static int reset(struct ktest *t)
 {
 	(void)t;
+	if (!vga_has_screen())
+		KTEST_SKIP("no VGA text screen: no framebuffer, "
+			   "no VGA card in text mode");
 	vga_reserve_top(0);
 	vga_clear();
 	return 0;

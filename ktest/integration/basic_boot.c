@@ -30,6 +30,9 @@ KTEST(basic_boot, println_output_on_vga)
 	const char *s = "Some test string that fits on a single line";
 	int row, col;
 
+	if (!vga_has_screen())
+		KTEST_SKIP("no VGA text screen: no framebuffer, "
+			   "no VGA card in text mode");
 	kprintf("\n%s\n", s);
 	vga_cursor(&row, &col);
 	ASSERT_GT(row, 0);
