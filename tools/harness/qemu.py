@@ -113,8 +113,22 @@ def machine_args(cfg: Config) -> list[str]:
     if cfg.boot == 'uefi':
         args += ['-bios', cfg.ovmf]
     elif cfg.boot == 'pvh' and cfg.machine != 'microvm':
-        args += ['-bios', QBOOT]
+        qboot = find_qboot(cfg.qemu)
+        args += ['-bios', qboot] if qboot else []
     return args
+
+
+def find_qboot(qemu: str) -> str | None:
+    """qboot's ROM in QEMU's data directory (<prefix>/share/qemu, as QEMU
+    looks for it); None when this QEMU ships none: then SeaBIOS starts the
+    PVH kernel, more slowly (its pvh.bin option ROM)."""
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(qemu))) if os.sep in qemu else '/usr'
+    for directory in (os.path.join(prefix, 'share', 'qemu'), '/usr/share/qemu',
+                      '/usr/local/share/qemu'):
+        path = os.path.join(directory, QBOOT)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def boot_args(cfg: Config, virtio: bool = False) -> list[str]:

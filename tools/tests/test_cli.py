@@ -134,10 +134,17 @@ class DryRunTest(ToolTest):
         image.write_bytes(bytes(512 * qemu.IMG_HEADER_LBA) + b'KTIMAGE1'.ljust(64, b'\0') +
                           b'ktest.timeout=300\0')
         words = self.dry('--test', str(image), '--boot', 'pvh', '--filter', 'a.*')
+        qboot = qemu.find_qboot('qemu-system-x86_64')
         self.assertEqual(words[5:], [
-            '-vga', 'std', '-machine', 'pc', '-m', '128', '-bios', 'qboot.rom', '-kernel',
-            f'{self.tmp}/u.elf', '-device', DEBUG_EXIT, '-serial', 'stdio', '-append',
-            'ktest.timeout=300 ktest.filter=a.*'])
+            '-vga', 'std', '-machine', 'pc', '-m', '128', *(['-bios', qboot] if qboot else []),
+            '-kernel', f'{self.tmp}/u.elf', '-device', DEBUG_EXIT, '-serial', 'stdio',
+            '-append', 'ktest.timeout=300 ktest.filter=a.*'])
+        fake = self.tmp / 'prefix'
+        (fake / 'bin').mkdir(parents=True)
+        (fake / 'share' / 'qemu').mkdir(parents=True)
+        (fake / 'share' / 'qemu' / 'qboot.rom').write_bytes(b'')
+        self.assertEqual(qemu.find_qboot(str(fake / 'bin' / 'qemu')),
+                         str(fake / 'share' / 'qemu' / 'qboot.rom'))
         elf = self.dry('--test', str(image), '--boot', 'pvh', '--elf', 'k.elf')
         self.assertEqual(elf[elf.index('-kernel') + 1], 'k.elf')
         micro = self.dry('--test', str(image), '--machine', 'microvm',
