@@ -17,7 +17,7 @@ DEFAULT_OVMF = '/usr/share/ovmf/OVMF.fd'
 ACCELS = ('auto', 'kvm', 'tcg')
 QBOOT = 'qboot.rom'            # QEMU finds it in its data directory
 DISPLAYS = ('auto', 'window', 'curses', 'none')
-DISKS = ('auto', 'virtio', 'ide')
+DISKS = ('auto', 'virtio', 'ide', 'usb')
 
 
 class UsageError(Exception):

@@ -152,9 +152,9 @@ option(BOTH, '--elf', metavar='PATH',
        help='the kernel ELF, with symbols, for --boot pvh and gdb (default: IMAGE with '
             '.img replaced by .elf)')
 option(BOTH, '--disk', choices=DISKS,
-       help='how IMAGE is attached in test mode: virtio (virtio-blk), ide, or auto: '
-            'virtio when IMAGE is at least one disk cylinder (504 KiB) (default '
-            '$KTEST_DISK or auto)')
+       help='how IMAGE is attached in test mode: virtio (virtio-blk), ide, usb (a USB '
+            'stick), or auto: virtio when IMAGE is at least one disk cylinder (504 KiB) '
+            '(default $KTEST_DISK or auto)')
 option(BOTH, '--dry-run', action='store_true',
        help='print the QEMU command line and exit without running it')
 option(RUN, '--display', choices=DISPLAYS,

@@ -80,21 +80,22 @@ def builtin_cmdline(image: str) -> str:
     return raw.decode('ascii', 'replace')
 
 
-def virtio_disk(disk: str, image: str) -> bool:
-    """Whether a test boot puts the image on virtio-blk rather than IDE.
+def disk_kind(disk: str, image: str) -> str:
+    """How a test boot attaches the image: 'virtio' (virtio-blk), 'ide', or
+    'usb' (a USB stick on an xHCI controller, as a PC boots a stick).
 
-    The loader reads the disk through the BIOS either way, but on virtio-blk
-    the firmware moves the sectors by DMA, where on IDE it makes one emulated
-    port access per 16-bit word. SeaBIOS only boots virtio disks of at least
-    one CHS cylinder, so smaller images (a bare boot sector) stay on IDE;
-    tools/mkimage.py pads ours to 1 MiB.
+    The loader reads the disk through the firmware either way, but on
+    virtio-blk the firmware moves the sectors by DMA, where on IDE it makes
+    one emulated port access per 16-bit word. SeaBIOS only boots virtio
+    disks of at least one CHS cylinder, so smaller images (a bare boot
+    sector) stay on IDE; tools/mkimage.py pads ours to whole MiB.
     """
     if disk != 'auto':
-        return disk == 'virtio'
+        return disk
     try:
-        return os.path.getsize(image) >= VIRTIO_MIN_DISK_BYTES
+        return 'virtio' if os.path.getsize(image) >= VIRTIO_MIN_DISK_BYTES else 'ide'
     except OSError:
-        return False
+        return 'ide'
 
 
 def elf_of(cfg: Config) -> str:
@@ -131,15 +132,16 @@ def find_qboot(qemu: str) -> str | None:
     return None
 
 
-def boot_args(cfg: Config, virtio: bool = False) -> list[str]:
-    """What the machine boots: the disk image (never written to), or,
-    booting PVH, the kernel ELF."""
+def boot_args(cfg: Config, disk: str = 'ide') -> list[str]:
+    """What the machine boots: the disk image (never written to) attached
+    as disk says, or, booting PVH, the kernel ELF."""
     if cfg.boot == 'pvh':
         return ['-kernel', elf_of(cfg)]
     drive = f'format=raw,file={qemu_escape(cfg.image)},snapshot=on'
-    if virtio:
-        drive += ',if=virtio'
-    return ['-drive', drive]
+    if disk == 'usb':
+        return ['-device', 'qemu-xhci', '-drive', f'if=none,id=stick,{drive}',
+                '-device', 'usb-storage,drive=stick']
+    return ['-drive', drive + (',if=virtio' if disk == 'virtio' else '')]
 
 
 def words_args(cfg: Config, words: list[str]) -> list[str]:
@@ -193,7 +195,7 @@ def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
     cmd = [cfg.qemu, '-nodefaults', '-no-reboot', '-display', 'none']
     cmd += [] if cfg.machine == 'microvm' else ['-vga', 'std']
     cmd += machine_args(cfg)
-    cmd += boot_args(cfg, virtio_disk(cfg.disk, cfg.image))
+    cmd += boot_args(cfg, disk_kind(cfg.disk, cfg.image))
     cmd += ['-device', DEBUG_EXIT_DEVICE, '-serial', 'stdio'] + words_args(cfg, words)
     if qmp:
         cmd += ['-qmp', f'unix:{qemu_escape(qmp)},server=on,wait=off']

@@ -168,6 +168,12 @@ class DryRunTest(ToolTest):
         self.assertIn('/x.fd', self.dry('--test', 'u.img', '--from-disk',
                                         env={'KTEST_BOOT': 'uefi', 'KTEST_OVMF': '/x.fd'}))
 
+    def test_usb_stick(self) -> None:
+        words = self.dry('--test', 'u.img', '--disk', 'usb')
+        self.assertEqual(words[11:17], [
+            '-device', 'qemu-xhci', '-drive', 'if=none,id=stick,format=raw,file=u.img,snapshot=on',
+            '-device', 'usb-storage,drive=stick'])
+
     def test_accel(self) -> None:
         kvm = self.dry('--test', 'u.img', '--accel', 'kvm')
         self.assertEqual(kvm[5:13], ['-vga', 'std', '-machine', 'pc', '-m', '128', '-accel',
