@@ -306,7 +306,7 @@ class UsageErrorTest(ToolTest):
     def test_bad_environment_values(self) -> None:
         for var, value, text in (('KTEST_MEMORY', 'big', "expected a whole number >= 1, "
                                                         "got 'big'"),
-                                 ('KTEST_DISK', 'scsi', "expected one of auto, virtio, ide, "
+                                 ('KTEST_DISK', 'scsi', "expected one of auto, virtio, ide, usb, "
                                                         "got 'scsi'"),
                                  ('KTEST_MACHINE', 'isapc', 'expected one of pc, q35'),
                                  ('KTEST_DISPLAY', 'sdl', 'expected one of auto, window')):
