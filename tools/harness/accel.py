@@ -12,7 +12,6 @@ binary). --accel kvm or tcg skips the probe.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -133,15 +132,19 @@ def choose(cfg: Config) -> str:
     return accel
 
 
-@contextlib.contextmanager
-def probing():
-    """Hold the probe's lock file (best effort: without it, probe anyway)."""
-    import fcntl
-    try:
-        lock = open(cache_path() + '.lock', 'a')
-    except OSError:
-        yield
-        return
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+class probing:
+    """Holds the probe's lock file while in use (best effort: without it,
+    the probe runs anyway)."""
+
+    def __enter__(self) -> None:
+        import fcntl
+        try:
+            self.lock = open(cache_path() + '.lock', 'a')
+        except OSError:
+            self.lock = None
+            return
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lock is not None:
+            self.lock.close()

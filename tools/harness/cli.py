@@ -4,8 +4,12 @@ the mode. Only what the chosen mode needs is imported."""
 from __future__ import annotations
 
 import os
-import signal
 import sys
+
+try:        # the C module: `signal` itself imports enum, which costs start-up time
+    import _signal as signal
+except ImportError:             # another Python than CPython
+    import signal  # type: ignore[no-redef]
 
 from .config import (ACCELS, BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
                      DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, Config,

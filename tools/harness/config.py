@@ -3,8 +3,6 @@ environment (cli.py) and read by everything else."""
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 DEFAULT_QEMU = 'qemu-system-x86_64'
 DEFAULT_MEMORY_MIB = 128
 DEFAULT_GDB_PORT = 1234
@@ -60,5 +58,34 @@ CONFIG_FIELDS = (
     ('retries', 0),                # boots again for cases that failed
 )
 
-Config = namedtuple('Config', [name for name, _ in CONFIG_FIELDS],
-                    defaults=[value for _, value in CONFIG_FIELDS])
+FIELD_NAMES = tuple(name for name, _ in CONFIG_FIELDS)
+
+
+class Config:
+    """The fields above, immutable: _replace() makes a changed copy. (A
+    plain class rather than collections.namedtuple: the harness builds it
+    before it starts QEMU, and the collections module costs start-up time.)"""
+
+    __slots__ = FIELD_NAMES
+
+    def __init__(self, **values: object) -> None:
+        for name, default in CONFIG_FIELDS:
+            object.__setattr__(self, name, values.pop(name, default))
+        if values:
+            raise TypeError(f'Config has no field {", ".join(sorted(values))}')
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError('a Config is immutable; use _replace()')
+
+    def _replace(self, **changes: object) -> 'Config':
+        """A copy with changes."""
+        values = {name: getattr(self, name) for name in FIELD_NAMES}
+        values.update(changes)
+        return Config(**values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and all(
+            getattr(self, name) == getattr(other, name) for name in FIELD_NAMES)
+
+    def __repr__(self) -> str:
+        return 'Config(' + ', '.join(f'{n}={getattr(self, n)!r}' for n in FIELD_NAMES) + ')'

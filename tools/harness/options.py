@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from types import SimpleNamespace
 
 from .config import (ACCELS, BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
                      DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, UsageError)
@@ -71,6 +70,13 @@ examples:
 """
 
 
+
+
+class Namespace:
+    """The parsed options as attributes, as argparse's Namespace has them."""
+
+    def __init__(self, **values: object) -> None:
+        self.__dict__.update(values)
 
 
 class BadValue(ValueError):
@@ -258,7 +264,7 @@ def take(values: dict[str, object], word: str, rest: list[str]) -> None:
         values[dest] = value
 
 
-def fast_parse(argv: list[str]) -> SimpleNamespace | None:
+def fast_parse(argv: list[str]) -> Namespace | None:
     """argv as argparse would parse it, or None when argparse should (help,
     a mistake, an abbreviation, anything unusual)."""
     values = defaults()
@@ -275,7 +281,7 @@ def fast_parse(argv: list[str]) -> SimpleNamespace | None:
     if len(images) > 1:
         return None
     values['image'] = images[0] if images else None
-    return SimpleNamespace(**values)
+    return Namespace(**values)
 
 
 def help_formatter(prog: str):

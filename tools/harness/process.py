@@ -5,14 +5,13 @@ rest of itself."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import time
 
 from .config import UsageError
 
 WAIT_POLL_S = 0.005
+SIGKILL = 9                  # POSIX; the signal module would bring enum
 
 
 class Process:
@@ -30,10 +29,12 @@ class Process:
     def poll(self) -> int | None:
         """The exit status if the process has ended, else None."""
         if self.returncode is None:
-            with contextlib.suppress(ChildProcessError):
+            try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
-                if pid:
-                    self.returncode = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                return None
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -52,8 +53,10 @@ class Process:
 
     def kill(self) -> None:
         """SIGKILL it."""
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
+        try:
+            os.kill(self.pid, SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def start(cmd: list[str], stdin_pipe: bool = False) -> Process:
@@ -83,9 +86,13 @@ def stop(proc: Process) -> None:
     if proc.poll() is None:
         proc.kill()
         proc.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    try:
+        os.killpg(proc.pid, SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
-            with contextlib.suppress(OSError):
+            try:
                 stream.close()
+            except OSError:
+                pass
