@@ -6,6 +6,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "console.h"
+#include "coverage/coverage.h"
 #include "drivers/keyboard.h"
 #include "init.h"
 #include "lib/cmdline.h"
@@ -37,6 +38,7 @@ __attribute__((noreturn)) void kmain(const struct boot_info *bi);
 
 void kmain(const struct boot_info *bi)
 {
+	coverage_init(bi->cmdline);
 	boot_info = bi;
 	test_hooks_init();
 	console_init(bi);

@@ -28,6 +28,11 @@ void run_error_outside_case(void)
 	errors++;
 }
 
+const char *ktest_current_name(void)
+{
+	return run_current_name;
+}
+
 const char *run_diag_tag(void)
 {
 	return run_current_name[0] ? run_current_name : KTEST_TAG_LOG;

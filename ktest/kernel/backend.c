@@ -13,6 +13,7 @@
 #include "arch/x86_64/tsc.h"
 #include "backend.h"
 #include "console.h"
+#include "coverage/coverage.h"
 #include "drivers/serial.h"
 #include "init.h"
 #include "kernel_backend.h"
@@ -172,6 +173,7 @@ void ktest_backend_run(struct ktest *t,
 {
 	struct run_call call = { t, end, body, NULL };
 
+	coverage_mark(ktest_current_name());   /* coverage=case only */
 	cur.t = t;
 	cur.depth = 0;
 	cur.points[0].end = end;
@@ -181,6 +183,7 @@ void ktest_backend_run(struct ktest *t,
 	cur.active = true;
 	ktest_switch(&cur.points[0].rsp, case_stack_top, run_body, &call);
 	irq_enable();
+	coverage_mark("");
 }
 
 /* RFLAGS bits a case must give back as it found them (IF on, the others
@@ -300,6 +303,7 @@ void ktest_backend_exit(int status)
 	irq_disable();
 	if (status < 0 || status > KTEST_STATUS_RESTART)
 		status = KTEST_STATUS_ERROR;
+	coverage_flush();
 	outl(KTEST_EXIT_PORT, codes[status]);
 	/* Still here: no isa-debug-exit device (real hardware). */
 	ktest_say("run finished with status %d; halting", status);
