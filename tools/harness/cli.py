@@ -184,6 +184,18 @@ def add_test_options(parser: argparse.ArgumentParser) -> None:
                             'it instead of QEMU, with the ktest words as arguments')
 
 
+def add_coverage_options(parser: argparse.ArgumentParser) -> None:
+    """Options of test mode for coverage builds (each one implies --test)."""
+    group = parser.add_argument_group('coverage (test mode, -Db_coverage=true builds)')
+    group.add_argument('--coverage', action='store_true',
+                       help='collect the image\'s counters and merge them into the '
+                            '.gcda files beside its objects (meson test passes it)')
+    group.add_argument('--coverage-per-case', metavar='DIR',
+                       help='--coverage, and also write each case\'s counters to '
+                            'DIR/IMAGE/CASE/ (the .gcda under the build directory\'s '
+                            'paths, beside links to the .gcno)')
+
+
 def help_formatter(prog: str) -> argparse.HelpFormatter:
     """argparse's formatter sized to the terminal without importing shutil
     (argparse builds one for every option it adds)."""
@@ -204,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(parser)
     add_run_options(parser)
     add_test_options(parser)
+    add_coverage_options(parser)
     return parser
 
 
@@ -218,7 +231,8 @@ ENV_DEFAULTS: list[tuple[str, str, Callable[[str], object], object]] = [
 ]
 
 TEST_ONLY = ('tap', 'json', 'log', 'filter', 'list', 'shuffle', 'repeat', 'case_timeout',
-             'fresh_boot', 'keys', 'exec', 'max_boots', 'retries')
+             'fresh_boot', 'keys', 'exec', 'max_boots', 'retries', 'coverage',
+             'coverage_per_case')
 
 
 def apply_env(args: argparse.Namespace, env: dict[str, str]) -> None:
@@ -305,6 +319,19 @@ def check_words(words: list[str]) -> None:
             raise UsageError(f'--cmdline: {word!r} is not printable ASCII')
 
 
+def coverage_dir(path: str) -> str:
+    """--coverage-per-case's directory, made if need be, as an absolute path."""
+    if not path:
+        raise UsageError('--coverage-per-case: empty directory name')
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f'--coverage-per-case: cannot make {path}: {exc.strerror}') from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f'--coverage-per-case: {path} is not writable')
+    return os.path.abspath(path)
+
+
 def glue_qemu_args(argv: list[str]) -> list[str]:
     """Write `--qemu-arg -smp` as `--qemu-arg=-smp`: argparse refuses a
     separate value starting with '-', and QEMU arguments mostly do."""
@@ -341,6 +368,8 @@ def parse_args(argv: list[str], env: dict[str, str]) -> Config:
         raise UsageError('no IMAGE given and KTEST_IMAGE is not set (see --help)')
     check_keys(args.keys)
     check_words(args.cmdline)
+    if args.coverage_per_case is not None:
+        args.coverage_per_case = coverage_dir(args.coverage_per_case)
     if args.exec and (args.keys or args.gdb or not test):
         raise UsageError('--exec runs a host test: no --keys, --gdb or run mode')
     return make_config(args, test, passthrough)
@@ -364,7 +393,8 @@ def make_config(args: argparse.Namespace, test: bool, passthrough: list[str]) ->
         seed_picked=seed_picked, repeat=args.repeat or 1,
         case_timeout=args.case_timeout, fresh_boot=args.fresh_boot,
         keys=tuple(args.keys), max_boots=args.max_boots or DEFAULT_MAX_BOOTS,
-        retries=args.retries)
+        retries=args.retries, coverage=args.coverage or bool(args.coverage_per_case),
+        coverage_per_case=args.coverage_per_case)
 
 
 def terminate(signum: int, frame: object) -> None:

@@ -118,11 +118,12 @@ def run_command(cfg: Config, display: str) -> list[str]:
     return cmd + cmdline_args(' '.join(cfg.cmdline)) + gdb_args(cfg) + list(cfg.qemu_args)
 
 
-def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
+def test_command(cfg: Config, words: list[str], qmp: str | None,
+                 coverage: list[str] | None = None) -> list[str]:
     """The command of one test-mode run: a host executable with the words as
     arguments, or QEMU with only what a test needs: COM1 on stdout, the exit
-    device, a VGA card for the VGA tests; -no-reboot turns a triple fault
-    into an exit."""
+    device, a VGA card for the VGA tests, the coverage channel's device
+    (coverage.py) when given; -no-reboot turns a triple fault into an exit."""
     if cfg.exec:
         return [os.path.abspath(cfg.image)] + words
     cmd = [cfg.qemu, '-nodefaults', '-no-reboot', '-display', 'none', '-vga', 'std']
@@ -131,7 +132,7 @@ def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
     cmd += cmdline_args(' '.join(words))
     if qmp:
         cmd += ['-qmp', f'unix:{qemu_escape(qmp)},server=on,wait=off']
-    return cmd + gdb_args(cfg) + list(cfg.qemu_args)
+    return cmd + (coverage or []) + gdb_args(cfg) + list(cfg.qemu_args)
 
 
 def gdb_hint(cfg: Config) -> str:

@@ -178,9 +178,20 @@ class Session:
         self.run = RunResult(filtered=bool(cfg.filter))
         self.plan: list[str | None] = None
         self.specs = list(cfg.keys)       # --keys left to type, across boots
+        self.coverage = None              # a coverage.Collector with --coverage
 
     def boot(self, words: list[str], parser: KtapParser, start: int) -> BootOutcome:
         """One boot with words; results from index start on are the run's."""
+        if self.coverage is None:
+            return self.boot_with(words, parser, start, None)
+        outcome = self.boot_with(words + self.coverage.words(), parser, start,
+                                 self.coverage.qemu_args())
+        self.coverage.take_boot(outcome.end is not None)
+        return outcome
+
+    def boot_with(self, words: list[str], parser: KtapParser, start: int,
+                  extra: list[str] | None) -> BootOutcome:
+        """boot() with extra QEMU arguments (the coverage channel)."""
         def sink(event: tuple[str, object]) -> None:
             """Take this boot's new results; check its plan."""
             if event[0] == 'plan':
@@ -196,18 +207,18 @@ class Session:
         if self.cfg.gdb_case:
             from .debug import Debugger
             debugger = Debugger(self.cfg)
-            outcome = boot(test_command(self.cfg, words, None), parser, sink, ends,
+            outcome = boot(test_command(self.cfg, words, None, extra), parser, sink, ends,
                            None, unlimited, debugger.start)
             debugger.wait()
             return outcome
         if not self.specs or self.cfg.exec:
-            return boot(test_command(self.cfg, words, None), parser, sink, ends,
+            return boot(test_command(self.cfg, words, None, extra), parser, sink, ends,
                         None, unlimited)
         import tempfile
         from .qmp import KeySender
         with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
             sender = KeySender(os.path.join(tmp, 'qmp.sock'), self.specs)
-            outcome = boot(test_command(self.cfg, words, sender.path), parser, sink,
+            outcome = boot(test_command(self.cfg, words, sender.path, extra), parser, sink,
                            ends, sender, unlimited)
             sender.wait()
             if sender.lost:
@@ -321,7 +332,7 @@ def fresh_boot(cfg: Config, session: Session) -> None:
     session.plan = names
     for index, name in enumerate(names):
         sub = Session(cfg, session.reporter)
-        sub.plan, sub.specs = [name], session.specs
+        sub.plan, sub.specs, sub.coverage = [name], session.specs, session.coverage
         sub.run_selection(lambda start, n=name: ktest_words(cfg, start, (name_glob(n),)))
         session.run.results += sub.run.results
         session.run.boots += sub.run.boots
@@ -384,6 +395,7 @@ def retry_failed(cfg: Config, session: Session) -> None:
         if len(','.join(globs)) > P.CMDLINE_MAX // 2:
             globs = cfg.filter          # too many to name: the whole selection
         again = Session(cfg._replace(filter=globs, retries=0), Reporter())
+        again.coverage = session.coverage
         session.reporter.note(f'run {attempt}: {plural(len(failed), "failed case")} again')
         run_selected(again.cfg, again)
         run.boots += again.run.boots
@@ -430,6 +442,9 @@ def run_tests(cfg: Config) -> int:
     session = Session(cfg, Reporter() if cfg.retries else reporter)
     if cfg.seed_picked:
         reporter.note(f'shuffle seed: {cfg.shuffle}')
+    if cfg.coverage and not cfg.exec:
+        from .coverage import Collector
+        session.coverage = Collector(cfg.image, cfg.coverage_per_case)
     run_selected(cfg, session)
     if cfg.retries:
         session.reporter = reporter
@@ -439,4 +454,6 @@ def run_tests(cfg: Config) -> int:
             reporter.result(result)
     for path in report_paths(cfg, os.environ):
         write_json(path, cfg, session.run)
+    if session.coverage:
+        session.coverage.finish()
     return reporter.finish(session.run)
