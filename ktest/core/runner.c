@@ -30,7 +30,13 @@ void run_error_outside_case(void)
 
 const char *ktest_current_name(void)
 {
-	return run_current_name;
+	static char full[KTEST_NAME_MAX + 1];
+
+	if (!run_current || !run_current_name[0])
+		return "";
+	kt_format(full, sizeof full, "%s.%s", run_current->tcase->suite->name,
+		  run_current_name);
+	return full;
 }
 
 const char *run_diag_tag(void)
