@@ -374,8 +374,9 @@ class Collector:
             self.problems.append(f'a dump was cut short or malformed ({problem}); '
                                  'its counters are lost')
         elif ended_by_ktest and not dumps:
-            self.problems.append('a boot ended through ktest without a coverage dump: '
-                                 'is the image built with -Db_coverage=true?')
+            self.problems.append('a boot ended with an exit code but no coverage dump '
+                                 '(an image without ktest\'s runner, or not built with '
+                                 '-Db_coverage=true): its counters are lost')
         boot: dict[str, Counts] = {}
         for label, objects in dumps:
             for gcda, counts in objects.items():
