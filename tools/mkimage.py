@@ -22,6 +22,7 @@ PARTITION_TABLE = 446
 PARTITION_TYPE = 0xDA          # "non-filesystem data"
 BOOT_SIGNATURE = b"\x55\xaa"
 ELF_MAGIC = b"\x7fELF"
+PT_LOAD = 1
 
 
 class ImageError(Exception):
@@ -73,6 +74,21 @@ def header_sector(lay: dict, kernel_size: int, cmdline: str) -> bytes:
     return bytes(sector)
 
 
+def load_span(kernel: bytes) -> int:
+    """Bytes from the lowest to the highest address of the kernel's PT_LOAD
+    segments (their memory sizes: .bss and coverage counters included)."""
+    try:
+        phoff, = struct.unpack_from("<Q", kernel, 32)
+        phentsize, phnum = struct.unpack_from("<HH", kernel, 54)
+        segments = [struct.unpack_from("<IIQQQQQ", kernel, phoff + i * phentsize)
+                    for i in range(phnum)]
+    except struct.error:
+        raise ImageError("kernel ELF is truncated: its program headers are "
+                         "missing") from None
+    loads = [(p[3], p[3] + p[6]) for p in segments if p[0] == PT_LOAD]
+    return max(end for _, end in loads) - min(start for start, _ in loads) if loads else 0
+
+
 def check_inputs(lay: dict, stage1: bytes, stage2: bytes, kernel: bytes) -> None:
     """Refuse inputs the loader could not boot."""
     sector = lay["IMG_SECTOR_SIZE"]
@@ -86,6 +102,9 @@ def check_inputs(lay: dict, stage1: bytes, stage2: bytes, kernel: bytes) -> None
     if len(kernel) > lay["IMG_KERNEL_MAX_BYTES"]:
         raise ImageError(f"kernel is {len(kernel)} bytes; the loader takes at "
                          f"most {lay['IMG_KERNEL_MAX_BYTES']}")
+    if load_span(kernel) > lay["IMG_KERNEL_MAX_BYTES"]:
+        raise ImageError(f"kernel's segments span {load_span(kernel)} bytes in "
+                         f"memory; the loader maps at most {lay['IMG_KERNEL_MAX_BYTES']}")
 
 
 def build(lay: dict, stage1: bytes, stage2: bytes, kernel: bytes,
