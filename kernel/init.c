@@ -38,7 +38,6 @@ __attribute__((noreturn)) void kmain(const struct boot_info *bi);
 
 void kmain(const struct boot_info *bi)
 {
-	coverage_init(bi->cmdline);
 	boot_info = bi;
 	test_hooks_init();
 	console_init(bi);
@@ -48,6 +47,7 @@ void kmain(const struct boot_info *bi)
 		panic("boot_info has magic 0x%llx version %u; this kernel needs "
 		      "version %u", (unsigned long long)bi->magic, bi->version,
 		      BOOT_INFO_VERSION);
+	coverage_init(bi->cmdline);
 	apply_cmdline(bi->cmdline);
 	arch_init(bi);
 	sleep_init();

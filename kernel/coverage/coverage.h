@@ -1,15 +1,17 @@
 /* Code coverage of the kernel inside QEMU (-Db_coverage=true): the counters
  * the compiler's instrumentation keeps, written out on the coverage channel
  * (coverage_stream.h) for the harness to merge into .gcda files. Without
- * coverage (KERNEL_COVERAGE undefined) every call here is an empty inline.
+ * coverage (KERNEL_COVERAGE undefined) every call here compiles to nothing.
  */
 #ifndef COVERAGE_COVERAGE_H
 #define COVERAGE_COVERAGE_H
 
 #ifdef KERNEL_COVERAGE
 
-/* First thing in kmain(): registers every instrumented object (runs the
- * compiler's constructors) and reads `coverage=case` from the command line. */
+/* In kmain(), once the console is up (a layout the runtime does not know
+ * panics): registers every instrumented object (runs the compiler's
+ * constructors) and reads `coverage=case` from the command line. Counting
+ * needs no registration: what ran before is counted too. */
 void coverage_init(const char *cmdline);
 
 /* With `coverage=case` only: writes the counters gathered since the last
@@ -23,9 +25,10 @@ void coverage_flush(void);
 
 #else
 
-static inline void coverage_init(const char *cmdline) { (void)cmdline; }
-static inline void coverage_mark(const char *name) { (void)name; }
-static inline void coverage_flush(void) { }
+/* Macros, so that not even the arguments are evaluated. */
+#define coverage_init(cmdline) ((void)0)
+#define coverage_mark(name) ((void)0)
+#define coverage_flush() ((void)0)
 
 #endif /* KERNEL_COVERAGE */
 
