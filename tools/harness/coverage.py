@@ -335,8 +335,10 @@ def case_tree_path(top: str, image: str, label: str, gcda: str) -> str:
     path = os.path.join(top, image, safe_name(label), inside)
     gcno = path[:-len('.gcda')] + '.gcno'
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    if not os.path.lexists(gcno):
+    try:
         os.symlink(gcda[:-len('.gcda')] + '.gcno', gcno)
+    except FileExistsError:
+        pass                    # made by an earlier run, or one running beside
     return path
 
 
