@@ -6,6 +6,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/cpu.h"
 #include "console.h"
+#include "coverage/coverage.h"
 #include "drivers/keyboard.h"
 #include "init.h"
 #include "lib/cmdline.h"
@@ -62,6 +63,7 @@ void kmain(const struct boot_info *bi)
 		panic("boot_info has magic 0x%llx version %u; this kernel needs "
 		      "version %u", (unsigned long long)bi->magic, bi->version,
 		      BOOT_INFO_VERSION);
+	coverage_init(bi->cmdline);
 	apply_cmdline(bi->cmdline);
 	arch_init(bi);
 	sleep_init();

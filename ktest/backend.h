@@ -119,6 +119,10 @@ __attribute__((noreturn)) void ktest_backend_exit(int status);
 /* The KTAP version line, once, as the first output of the run. */
 void ktest_start_output(void);
 
+/* The full name of the result being run (suite.case or suite.case[param]);
+ * "" outside a case. */
+const char *ktest_current_name(void);
+
 /* Runs the selected cases; returns a KTEST_STATUS_* value. */
 int ktest_main(void);
 

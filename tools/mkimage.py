@@ -44,6 +44,7 @@ LAYOUT_KEYS = ("IMG_SECTOR_SIZE", "IMG_GPT_ENTRIES_LBA", "IMG_GPT_ENTRIES",
                "IMG_ALIGN_SECTORS", "IMG_HDR_MAGIC_LO", "IMG_HDR_MAGIC_HI",
                "IMG_HDR_MAGIC", "IMG_HDR_KERNEL_LBA", "IMG_HDR_KERNEL_BYTES",
                "IMG_HDR_CMDLINE", "IMG_HDR_CMDLINE_MAX", "IMG_KERNEL_MAX_BYTES")
+PT_LOAD = 1
 
 
 class ImageError(Exception):
@@ -395,6 +396,21 @@ def header_sector(lay: dict, kernel_lba: int, kernel_size: int,
     return bytes(sector)
 
 
+def load_span(kernel: bytes) -> int:
+    """Bytes from the lowest to the highest address of the kernel's PT_LOAD
+    segments (their memory sizes: .bss and coverage counters included)."""
+    try:
+        phoff, = struct.unpack_from("<Q", kernel, 32)
+        phentsize, phnum = struct.unpack_from("<HH", kernel, 54)
+        segments = [struct.unpack_from("<IIQQQQQ", kernel, phoff + i * phentsize)
+                    for i in range(phnum)]
+    except struct.error:
+        raise ImageError("kernel ELF is truncated: its program headers are "
+                         "missing") from None
+    loads = [(p[3], p[3] + p[6]) for p in segments if p[0] == PT_LOAD]
+    return max(end for _, end in loads) - min(start for start, _ in loads) if loads else 0
+
+
 def check_layout(lay: dict) -> None:
     """The layout's constants must agree with each other."""
     if (lay["IMG_HEADER_LBA"] != lay["IMG_ESP_LBA"] + 1
@@ -421,6 +437,9 @@ def check_inputs(lay: dict, stage1: bytes, stage2: bytes, kernel: bytes,
                          f"most {lay['IMG_KERNEL_MAX_BYTES']}")
     if efi[:2] != PE_MAGIC:
         raise ImageError("the UEFI loader is not a PE/COFF (EFI) file")
+    if load_span(kernel) > lay["IMG_KERNEL_MAX_BYTES"]:
+        raise ImageError(f"kernel's segments span {load_span(kernel)} bytes in "
+                         f"memory; the loader maps at most {lay['IMG_KERNEL_MAX_BYTES']}")
 
 
 def gpt_tail_sectors(lay: dict) -> int:

@@ -28,6 +28,17 @@ void run_error_outside_case(void)
 	errors++;
 }
 
+const char *ktest_current_name(void)
+{
+	static char full[KTEST_NAME_MAX + 1];
+
+	if (!run_current || !run_current_name[0])
+		return "";
+	kt_format(full, sizeof full, "%s.%s", run_current->tcase->suite->name,
+		  run_current_name);
+	return full;
+}
+
 const char *run_diag_tag(void)
 {
 	return run_current_name[0] ? run_current_name : KTEST_TAG_LOG;

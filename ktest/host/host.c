@@ -56,6 +56,20 @@ struct try_frame {
 	struct try_frame *prev;
 };
 
+#ifdef KTEST_HOST_COVERAGE
+/* Coverage builds (-Db_coverage=true): libgcov (or compiler-rt) writes the
+ * counters at exit(), which a case's process never reaches. It starts from
+ * zero (what the runner counted before the fork is the runner's) and writes
+ * its own counters before it ends. */
+void __gcov_reset(void);
+void __gcov_dump(void);
+#define child_coverage_start() __gcov_reset()
+#define child_coverage_end() __gcov_dump()
+#else
+#define child_coverage_start() ((void)0)
+#define child_coverage_end() ((void)0)
+#endif
+
 static struct shared *shared;
 static struct try_frame *try_top;
 static bool in_child;
@@ -175,6 +189,7 @@ __attribute__((noreturn)) static void leave_try(enum ktest_end how,
 		ktest_backend_exit(KTEST_STATUS_ERROR);
 	}
 	shared->done = 1;
+	child_coverage_end();
 	_exit(0);
 }
 
@@ -250,6 +265,7 @@ __attribute__((noreturn)) static void run_child(
 	void (*body)(struct ktest *t, struct ktest_end_info *end), int text_fd)
 {
 	in_child = true;
+	child_coverage_start();
 	if (dup2(text_fd, STDOUT_FILENO) < 0 || dup2(text_fd, STDERR_FILENO) < 0)
 		host_fatal("dup2");
 	close(text_fd);
@@ -258,6 +274,7 @@ __attribute__((noreturn)) static void run_child(
 	body(&shared->t, &shared->end);
 	shared->done = 1;
 	fflush(NULL);
+	child_coverage_end();
 	_exit(0);
 }
 

@@ -14,6 +14,7 @@
 #include "arch/x86_64/tsc.h"
 #include "backend.h"
 #include "console.h"
+#include "coverage/coverage.h"
 #include "drivers/serial.h"
 #include "init.h"
 #include "kernel_backend.h"
@@ -215,6 +216,7 @@ void ktest_backend_run(struct ktest *t,
 {
 	struct run_call call = { t, end, body, NULL };
 
+	coverage_mark(ktest_current_name());   /* coverage=case only */
 	cur.t = t;
 	cur.depth = 0;
 	cur.points[0].end = end;
@@ -225,6 +227,7 @@ void ktest_backend_run(struct ktest *t,
 	ktest_switch(&cur.points[0].rsp, case_stack_top, run_body, &call);
 	forget_frames(case_stack_top);
 	irq_enable();
+	coverage_mark("");
 }
 
 /* RFLAGS bits a case must give back as it found them (IF on, the others
@@ -345,6 +348,7 @@ void ktest_backend_exit(int status)
 	irq_disable();
 	if (status < 0 || status > KTEST_STATUS_RESTART)
 		status = KTEST_STATUS_ERROR;
+	coverage_flush();
 	outl(KTEST_EXIT_PORT, codes[status]);
 	/* Still here: no isa-debug-exit device (real hardware). */
 	ktest_say("run finished with status %d; halting", status);

@@ -33,7 +33,8 @@ ENV_DEFAULTS: list[tuple[str, str, object, object]] = [
 ]
 
 TEST_ONLY = ('tap', 'json', 'log', 'filter', 'list', 'shuffle', 'repeat', 'case_timeout',
-             'fresh_boot', 'keys', 'exec', 'max_boots', 'retries')
+             'fresh_boot', 'keys', 'exec', 'max_boots', 'retries', 'coverage',
+             'coverage_per_case')
 
 
 def apply_env(args: object, env: dict[str, str]) -> None:
@@ -136,6 +137,19 @@ def check_words(words: list[str]) -> None:
             raise UsageError(f'--cmdline: {word!r} is not printable ASCII')
 
 
+def coverage_dir(path: str) -> str:
+    """--coverage-per-case's directory, made if need be, as an absolute path."""
+    if not path:
+        raise UsageError('--coverage-per-case: empty directory name')
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f'--coverage-per-case: cannot make {path}: {exc.strerror}') from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f'--coverage-per-case: {path} is not writable')
+    return os.path.abspath(path)
+
+
 def glue_qemu_args(argv: list[str]) -> list[str]:
     """Write `--qemu-arg -smp` as `--qemu-arg=-smp`: argparse refuses a
     separate value starting with '-', and QEMU arguments mostly do."""
@@ -172,6 +186,8 @@ def parse_args(argv: list[str], env: dict[str, str]) -> Config:
         raise UsageError('no IMAGE given and KTEST_IMAGE is not set (see --help)')
     check_keys(args.keys)
     check_words(args.cmdline)
+    if args.coverage_per_case is not None:
+        args.coverage_per_case = coverage_dir(args.coverage_per_case)
     if args.exec and (args.keys or args.gdb or not test):
         raise UsageError('--exec runs a host test: no --keys, --gdb or run mode')
     if args.from_disk and args.boot == 'pvh':
@@ -201,7 +217,8 @@ def make_config(args: object, test: bool, passthrough: list[str]) -> Config:
         seed_picked=seed_picked, repeat=args.repeat or 1,
         case_timeout=args.case_timeout, fresh_boot=args.fresh_boot,
         keys=tuple(args.keys), max_boots=args.max_boots or DEFAULT_MAX_BOOTS,
-        retries=args.retries)
+        retries=args.retries, coverage=args.coverage or bool(args.coverage_per_case),
+        coverage_per_case=args.coverage_per_case)
 
 
 def terminate(signum: int, frame: object) -> None:

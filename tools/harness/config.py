@@ -56,6 +56,8 @@ CONFIG_FIELDS = (
     ('keys', ()),
     ('max_boots', DEFAULT_MAX_BOOTS),
     ('retries', 0),                # boots again for cases that failed
+    ('coverage', False),           # test mode: collect the image's counters
+    ('coverage_per_case', None),   # test mode: also each case's, under this dir
 )
 
 FIELD_NAMES = tuple(name for name, _ in CONFIG_FIELDS)

@@ -195,6 +195,13 @@ option(TEST, '--max-boots', metavar='N', type=positive_int,
 option(TEST, '--retries', metavar='N', type=count,
        help='run the cases that failed again, up to N times; one that passes then is '
             'reported FLAKY, not PASS (default $KTEST_RETRIES or 0)')
+COVERAGE = 'coverage (test mode, -Db_coverage=true builds)'
+option(COVERAGE, '--coverage', action='store_true',
+       help="collect the image's counters and merge them into the .gcda files beside "
+            'its objects (meson test passes it)')
+option(COVERAGE, '--coverage-per-case', metavar='DIR',
+       help="--coverage, and also write each case's counters to DIR/IMAGE/CASE/ (the "
+            ".gcda under the build directory's paths, beside links to the .gcno)")
 option(TEST, '--exec', action='store_true',
        help='IMAGE is a native ktest executable (a host test): run it instead of QEMU, '
             'with the ktest words as arguments')

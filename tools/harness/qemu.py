@@ -185,11 +185,13 @@ def run_command(cfg: Config, display: str) -> list[str]:
     return cmd + gdb_args(cfg) + list(cfg.qemu_args)
 
 
-def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
+def test_command(cfg: Config, words: list[str], qmp: str | None,
+                 coverage: list[str] | None = None) -> list[str]:
     """The command of one test-mode run: a host executable with the words as
     arguments, or QEMU with only what a test needs: COM1 on stdout, the exit
-    device, a VGA card for the VGA tests (microvm has none); -no-reboot
-    turns a triple fault into an exit."""
+    device, a VGA card for the VGA tests (microvm has none), the coverage
+    channel's device (coverage.py) when given; -no-reboot turns a triple
+    fault into an exit."""
     if cfg.exec:
         return [os.path.abspath(cfg.image)] + words
     cmd = [cfg.qemu, '-nodefaults', '-no-reboot', '-display', 'none']
@@ -199,7 +201,7 @@ def test_command(cfg: Config, words: list[str], qmp: str | None) -> list[str]:
     cmd += ['-device', DEBUG_EXIT_DEVICE, '-serial', 'stdio'] + words_args(cfg, words)
     if qmp:
         cmd += ['-qmp', f'unix:{qemu_escape(qmp)},server=on,wait=off']
-    return cmd + gdb_args(cfg) + list(cfg.qemu_args)
+    return cmd + (coverage or []) + gdb_args(cfg) + list(cfg.qemu_args)
 
 
 def gdb_hint(cfg: Config) -> str:

@@ -157,9 +157,20 @@ class Session:
         self.run = RunResult(filtered=bool(cfg.filter))
         self.plan: list[str | None] = None
         self.specs = list(cfg.keys)       # --keys left to type, across boots
+        self.coverage = None              # a coverage.Collector with --coverage
 
     def boot(self, words: list[str], parser: KtapParser, start: int) -> BootOutcome:
         """One boot with words; results from index start on are the run's."""
+        if self.coverage is None:
+            return self.boot_with(words, parser, start, None)
+        outcome = self.boot_with(words + self.coverage.words(), parser, start,
+                                 self.coverage.qemu_args())
+        self.coverage.take_boot(outcome.end is not None)
+        return outcome
+
+    def boot_with(self, words: list[str], parser: KtapParser, start: int,
+                  extra: list[str] | None) -> BootOutcome:
+        """boot() with extra QEMU arguments (the coverage channel)."""
         def sink(event: tuple[str, object]) -> None:
             """Take this boot's new results; check its plan."""
             if event[0] == 'options':
@@ -178,32 +189,32 @@ class Session:
         if self.cfg.gdb_case:
             from .debug import Debugger
             debugger = Debugger(self.cfg)
-            outcome = boot(test_command(self.cfg, words, None), parser, sink, ends,
+            outcome = boot(test_command(self.cfg, words, None, extra), parser, sink, ends,
                            None, unlimited, debugger.start, prelude)
             debugger.wait()
             return outcome
         if not self.specs or self.cfg.exec:
-            return boot(test_command(self.cfg, words, None), parser, sink, ends, None,
-                        unlimited, prelude=prelude, proc=self.take_early(words))
-        return self.boot_typing(words, parser, sink, ends, unlimited, prelude)
+            return boot(test_command(self.cfg, words, None, extra), parser, sink, ends,
+                        None, unlimited, prelude=prelude, proc=self.take_early(words, extra))
+        return self.boot_typing(words, parser, sink, ends, unlimited, prelude, extra)
 
-    def take_early(self, words: list[str]) -> object | None:
+    def take_early(self, words: list[str], extra: list[str] | None) -> object | None:
         """The first boot's process, started early (testmode.py), if it was
-        started with these words; else it is stopped and None."""
+        started with these words and nothing extra; else it is stopped and None."""
         early, self.early = self.early, None
-        if early and early[0] != words:
+        if early and (early[0] != words or extra):
             stop(early[1])
             return None
         return early[1] if early else None
 
     def boot_typing(self, words: list[str], parser: KtapParser, sink: object, ends: dict,
-                    unlimited: bool, prelude: bool) -> BootOutcome:
+                    unlimited: bool, prelude: bool, extra: list[str] | None) -> BootOutcome:
         """A boot whose cases ask for keys: QEMU with a QMP socket to type them."""
         import tempfile
         from .qmp import KeySender
         with tempfile.TemporaryDirectory(prefix='ktest-') as tmp:
             sender = KeySender(os.path.join(tmp, 'qmp.sock'), self.specs)
-            outcome = boot(test_command(self.cfg, words, sender.path), parser, sink,
+            outcome = boot(test_command(self.cfg, words, sender.path, extra), parser, sink,
                            ends, sender, unlimited, prelude=prelude)
             sender.wait()
             if sender.error:
@@ -330,7 +341,7 @@ def fresh_boot(cfg: Config, session: Session) -> None:
     session.plan = names
     for index, name in enumerate(names):
         sub = Session(cfg, session.reporter)
-        sub.plan, sub.specs = [name], session.specs
+        sub.plan, sub.specs, sub.coverage = [name], session.specs, session.coverage
         sub.run_selection(lambda start, n=name: ktest_words(cfg, start, (name_glob(n),)))
         session.run.results += sub.run.results
         session.run.boots += sub.run.boots
@@ -393,6 +404,7 @@ def retry_failed(cfg: Config, session: Session) -> None:
         if len(','.join(globs)) > P.CMDLINE_MAX // 2:
             globs = cfg.filter          # too many to name: the whole selection
         again = Session(cfg._replace(filter=globs, retries=0), Reporter())
+        again.coverage = session.coverage
         session.reporter.note(f'run {attempt}: {plural(len(failed), "failed case")} again')
         run_selected(again.cfg, again)
         run.boots += again.run.boots
@@ -434,6 +446,9 @@ def run_session(cfg: Config, early: tuple | None = None) -> int:
     session = Session(cfg, Reporter() if cfg.retries else reporter, early)
     if cfg.seed_picked:
         reporter.note(f'shuffle seed: {cfg.shuffle}')
+    if cfg.coverage and not cfg.exec:
+        from .coverage import Collector
+        session.coverage = Collector(cfg.image, cfg.coverage_per_case)
     run_selected(cfg, session)
     if cfg.retries:
         session.reporter = reporter
@@ -443,4 +458,6 @@ def run_session(cfg: Config, early: tuple | None = None) -> int:
             reporter.result(result)
     for path in report_paths(cfg, os.environ):
         write_json(path, cfg, session.run)
+    if session.coverage:
+        session.coverage.finish()
     return reporter.finish(session.run)

@@ -19,7 +19,8 @@ from .words import check_length, ktest_words
 
 def plain(cfg: Config) -> bool:
     """Whether the first boot's words and command are known now."""
-    return not (cfg.list or cfg.fresh_boot or cfg.keys or cfg.gdb is not None)
+    return not (cfg.list or cfg.fresh_boot or cfg.keys or cfg.gdb is not None or
+                cfg.coverage)
 
 
 def run_tests(cfg: Config) -> int:
