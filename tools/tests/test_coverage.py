@@ -141,7 +141,7 @@ def check_per_case(setup: Setup) -> str:
     status, out = setup.run(filter_of('PASSES', 'FAILS'), '--coverage-per-case', top)
     problem = ran(setup, status, out, 1)
     for key in ('PASSES', 'FAILS'):
-        trees = glob.glob(os.path.join(top, '*', CASE[key], '**', '*pic.c.gcda'),
+        trees = glob.glob(os.path.join(top, '*', CASE[key], '**', '*x86_64_pic.c.gcda'),
                           recursive=True)
         if len(trees) != 1:
             problem += f'{CASE[key]}: {len(trees)} pic.c.gcda in its tree, expected 1\n'
