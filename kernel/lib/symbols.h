@@ -10,9 +10,13 @@
 #include <stdint.h>
 
 /* Use the ELF image at elf (size bytes). Returns false, and lookups then
- * fail, if it is not a 64-bit ELF with a symbol table.
+ * fail, if it is not a 64-bit ELF with a symbol table that lies whole and
+ * aligned inside it; a damaged file is never read past its end.
  */
 bool symbols_init(const void *elf, size_t size);
+
+/* How many symbols the table has (0 without one). */
+size_t symbols_count(void);
 
 /* The function or object containing addr: its name and addr's offset in it.
  * Returns false if no symbol covers addr. Safe in any context.
