@@ -1,6 +1,7 @@
 /* Kernel symbol lookup from the kernel's own ELF file (its .symtab), which
- * the BIOS loader leaves in memory (boot_info->kernel_elf_phys). PVH boot
- * loads only the segments: no symbols then.
+ * the loaders leave in memory (boot_info->kernel_elf_phys): the BIOS and
+ * UEFI loaders keep the file they read; after a PVH boot it is the module
+ * (QEMU's -initrd) when that is this kernel's ELF. None: no symbols.
  */
 #ifndef LIB_SYMBOLS_H
 #define LIB_SYMBOLS_H
