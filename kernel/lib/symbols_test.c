@@ -1,6 +1,8 @@
 /* Tests for lib/symbols: lookups in a small ELF64 file built here byte by
- * byte (System V gABI ch. 4), and damaged files refused without reading past
- * their end or out of alignment (the host twin runs under ASan and UBSan).
+ * byte (System V gABI ch. 4), damaged files refused without reading past
+ * their end or out of alignment (the host twin runs under ASan and UBSan),
+ * and in the kernel its own symbol table, which every way in must hand over
+ * (docs/boot.md).
  */
 #include "ktest.h"
 
@@ -178,3 +180,18 @@ KTEST(symbols, refuses_a_short_or_misplaced_file)
 	EXPECT_FALSE(symbols_init(file + 4, FILE_SIZE - 4));  /* misaligned */
 	EXPECT_TRUE(symbols_init(file, SHDR_OFF + 3 * SHDR_SIZE));  /* just fits */
 }
+
+#ifndef KTEST_HOST
+/* The kernel has its own symbols however it was booted: the BIOS and UEFI
+ * loaders keep the ELF file they read; a PVH boot needs the ELF as its
+ * module (QEMU's -initrd), which the harness always passes. */
+KTEST(symbols, the_kernel_names_its_own_functions)
+{
+	ASSERT_NE_MSG(0u, boot_info->kernel_elf_size,
+		      "no kernel ELF file in memory (boot method %u; PVH without "
+		      "the ELF as -initrd?)", boot_info->boot_method);
+	EXPECT_LT(100u, symbols_count());
+	EXPECT_TRUE(names((uint64_t)(uintptr_t)symbols_lookup + 3, "symbols_lookup", 3));
+	EXPECT_TRUE(names((uint64_t)(uintptr_t)restore_kernel_symbols, "restore_kernel_symbols", 0));
+}
+#endif

@@ -119,9 +119,11 @@ def machine_args(cfg: Config) -> list[str]:
 
 def boot_args(cfg: Config, virtio: bool = False) -> list[str]:
     """What the machine boots: the disk image (never written to), or,
-    booting PVH, the kernel ELF."""
+    booting PVH, the kernel ELF, with the same file as the PVH module (QEMU's
+    -initrd) so that the kernel has its symbol table (docs/boot.md)."""
     if cfg.boot == 'pvh':
-        return ['-kernel', elf_of(cfg)]
+        elf = elf_of(cfg)
+        return ['-kernel', elf, '-initrd', elf]
     drive = f'format=raw,file={qemu_escape(cfg.image)},snapshot=on'
     if virtio:
         drive += ',if=virtio'
