@@ -10,6 +10,7 @@
 #include "drivers/vga.h"
 #include "init.h"
 #include "lib/printf.h"
+#include "lib/symbols.h"
 #include "panic.h"
 #include "task/executor.h"
 #include "task/input.h"
@@ -22,7 +23,8 @@
 static struct executor executor;
 static struct shell shell;
 
-/* How the kernel was booted, and what its screen is. */
+/* How the kernel was booted, what its screen is, and whether it has its
+ * symbols. */
 static void print_boot(const struct boot_info *bi)
 {
 	static const char *const methods[] = {
@@ -42,6 +44,13 @@ static void print_boot(const struct boot_info *bi)
 		kprintf("Booted by %s; screen: VGA text mode, set up by the kernel\n", method);
 	else
 		kprintf("Booted by %s; screen: VGA text mode\n", method);
+	if (symbols_count())
+		kprintf("Symbols: %zu, from the kernel's ELF file at 0x%llx-0x%llx\n",
+			symbols_count(), (unsigned long long)bi->kernel_elf_phys,
+			(unsigned long long)(bi->kernel_elf_phys + bi->kernel_elf_size));
+	else
+		kprintf("Symbols: none (no kernel ELF file in memory); backtraces "
+			"show addresses\n");
 }
 
 static void draw_status(void)

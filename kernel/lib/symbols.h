@@ -1,6 +1,7 @@
 /* Kernel symbol lookup from the kernel's own ELF file (its .symtab), which
- * the BIOS loader leaves in memory (boot_info->kernel_elf_phys). PVH boot
- * loads only the segments: no symbols then.
+ * the loaders leave in memory (boot_info->kernel_elf_phys): the BIOS and
+ * UEFI loaders keep the file they read; after a PVH boot it is the module
+ * (QEMU's -initrd) when that is this kernel's ELF. None: no symbols.
  */
 #ifndef LIB_SYMBOLS_H
 #define LIB_SYMBOLS_H
@@ -10,9 +11,13 @@
 #include <stdint.h>
 
 /* Use the ELF image at elf (size bytes). Returns false, and lookups then
- * fail, if it is not a 64-bit ELF with a symbol table.
+ * fail, if it is not a 64-bit ELF with a symbol table that lies whole and
+ * aligned inside it; a damaged file is never read past its end.
  */
 bool symbols_init(const void *elf, size_t size);
+
+/* How many symbols the table has (0 without one). */
+size_t symbols_count(void);
 
 /* The function or object containing addr: its name and addr's offset in it.
  * Returns false if no symbol covers addr. Safe in any context.

@@ -305,13 +305,20 @@ KTEST(frame, zeroed_frame_is_zero)
 	frame_free(f);
 }
 
+/* The loader's pages, low memory and the kernel's ELF file (its symbols;
+ * after a PVH boot the module, wherever the firmware put it, outside the
+ * loader's range) are never handed out. */
 KTEST(frame, kernel_and_loader_are_never_allocatable)
 {
 	const struct frame_pool *p = frame_global_pool();
+	uint64_t elf_end = boot_info->kernel_elf_phys + boot_info->kernel_elf_size;
 
 	for (uint64_t f = boot_info->loader_phys_start & ~(FRAME_SIZE - 1);
 	     f < boot_info->loader_phys_end; f += FRAME_SIZE)
 		EXPECT_FALSE_MSG(frame_pool_allocatable(p, f), "0x%llx", (unsigned long long)f);
+	for (uint64_t f = boot_info->kernel_elf_phys & ~(FRAME_SIZE - 1); f < elf_end;
+	     f += FRAME_SIZE)
+		EXPECT_FALSE_MSG(frame_pool_allocatable(p, f), "ELF 0x%llx", (unsigned long long)f);
 	for (uint64_t f = 0; f < FRAME_LOW_LIMIT; f += FRAME_SIZE)
 		EXPECT_FALSE_MSG(frame_pool_allocatable(p, f), "0x%llx", (unsigned long long)f);
 	EXPECT_FALSE(frame_pool_allocatable(p, p->bitmap_phys));

@@ -51,8 +51,9 @@ test mode (--test, implied by any test option):
 ways to boot (--boot):
   bios (default) and uefi boot the disk image as a PC does, through SeaBIOS or
   OVMF; pvh starts the image's kernel ELF directly (QEMU -kernel, qboot on pc,
-  or -machine microvm), the fastest. meson's default test setup boots test
-  images pvh; `meson test --setup bios` and `--setup uefi` boot them from disk.
+  or -machine microvm), the fastest, and passes the same ELF as -initrd for
+  the kernel's symbols. meson's default test setup boots test images pvh;
+  `meson test --setup bios` and `--setup uefi` boot them from disk.
 
 environment (used when the option is not given; meson sets them):
   KTEST_IMAGE    IMAGE              KTEST_QEMU     --qemu

@@ -134,9 +134,12 @@ def find_qboot(qemu: str) -> str | None:
 
 def boot_args(cfg: Config, disk: str = 'ide') -> list[str]:
     """What the machine boots: the disk image (never written to) attached
-    as disk says, or, booting PVH, the kernel ELF."""
+    as disk says, or, booting PVH, the kernel ELF, with the same file as the
+    PVH module (QEMU's -initrd) so that the kernel has its symbol table
+    (docs/boot.md)."""
     if cfg.boot == 'pvh':
-        return ['-kernel', elf_of(cfg)]
+        elf = elf_of(cfg)
+        return ['-kernel', elf, '-initrd', elf]
     drive = f'format=raw,file={qemu_escape(cfg.image)},snapshot=on'
     if disk == 'usb':
         return ['-device', 'qemu-xhci', '-drive', f'if=none,id=stick,{drive}',

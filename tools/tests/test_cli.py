@@ -137,7 +137,8 @@ class DryRunTest(ToolTest):
         qboot = qemu.find_qboot('qemu-system-x86_64')
         self.assertEqual(words[5:], [
             '-vga', 'std', '-machine', 'pc', '-m', '128', *(['-bios', qboot] if qboot else []),
-            '-kernel', f'{self.tmp}/u.elf', '-device', DEBUG_EXIT, '-serial', 'stdio',
+            '-kernel', f'{self.tmp}/u.elf', '-initrd', f'{self.tmp}/u.elf',
+            '-device', DEBUG_EXIT, '-serial', 'stdio',
             '-append', 'ktest.timeout=300 ktest.filter=a.*'])
         fake = self.tmp / 'prefix'
         (fake / 'bin').mkdir(parents=True)
@@ -147,6 +148,10 @@ class DryRunTest(ToolTest):
                          str(fake / 'share' / 'qemu' / 'qboot.rom'))
         elf = self.dry('--test', str(image), '--boot', 'pvh', '--elf', 'k.elf')
         self.assertEqual(elf[elf.index('-kernel') + 1], 'k.elf')
+        self.assertEqual(elf[elf.index('-initrd') + 1], 'k.elf')   # its symbols
+        run = self.dry(str(image), '--boot', 'pvh')
+        self.assertEqual(run[run.index('-kernel'):run.index('-kernel') + 4],
+                         ['-kernel', f'{self.tmp}/u.elf', '-initrd', f'{self.tmp}/u.elf'])
         micro = self.dry('--test', str(image), '--machine', 'microvm',
                          env={'KTEST_BOOT': 'pvh'})
         self.assertEqual(micro[5:9], ['-machine', 'microvm', '-m', '128'])

@@ -22,7 +22,8 @@
 
 void arch_init(const struct boot_info *bi)
 {
-	/* PVH boot has no ELF file in memory: backtraces show bare addresses */
+	/* Without the ELF file (a PVH boot without this kernel's ELF as its
+	 * module, docs/boot.md) backtraces show bare addresses */
 	if (bi->kernel_elf_size)
 		symbols_init(phys_to_virt(bi->kernel_elf_phys), bi->kernel_elf_size);
 	gdt_init();

@@ -3,7 +3,8 @@
 ; PT_LOAD segments at their physical addresses and firmware enters here in
 ; 32-bit protected mode, paging off, EBX = physical address of struct
 ; hvm_start_info. This code builds the same boot_info as the BIOS loader from
-; the start info (memory map, command line, RSDP) and enters the kernel the
+; the start info (memory map, command line, RSDP, and the first module when
+; it is this kernel's ELF file, for its symbols) and enters the kernel the
 ; same way, through the long-mode code it shares with it (boot/loader64.inc).
 ; docs/boot.md describes the steps and the layout.
 
@@ -20,6 +21,8 @@ XEN_ELFNOTE_PHYS32_ENTRY  equ 18
 XEN_HVM_START_MAGIC_VALUE equ 0x336ec578
 SI_MAGIC        equ 0               ; struct hvm_start_info
 SI_VERSION      equ 4
+SI_NR_MODULES   equ 12
+SI_MODLIST_PADDR equ 16
 SI_CMDLINE_PADDR equ 24
 SI_RSDP_PADDR   equ 32
 SI_MEMMAP_PADDR equ 40              ; version 1 and later
@@ -29,6 +32,10 @@ MEMMAP_ADDR     equ 0               ; struct hvm_memmap_table_entry
 MEMMAP_SIZE     equ 8
 MEMMAP_TYPE     equ 16
 MEMMAP_ENTRY_SIZE equ 24
+MOD_PADDR       equ 0               ; struct hvm_modlist_entry
+MOD_SIZE        equ 8
+MOD_ENTRY_SIZE  equ 32
+ELF_ID_BYTES    equ E_PHOFF         ; e_ident through e_entry: compared
 ACPI3_ATTR_ENABLED equ 1            ; E820 extended attribute: entry valid
 
 ; The pages after the kernel image: the temporary identity map, then the
@@ -200,11 +207,13 @@ pvh_long:
         mov     dword [boot_method], BOOT_METHOD_PVH
         call    check_start_info
         lea     rax, [__ehdr_start]
-        mov     [elf_phys], rax     ; kernel_bytes stays 0: no file in memory
+        mov     [elf_phys], rax     ; kernel_bytes stays 0: the loaded image
+                                    ; is no file (take_module may name one)
         call    parse_elf
         call    place_pvh_kernel
         call    find_ram_limit
         call    check_start_info_clear
+        call    find_module
         call    copy_memmap
         call    copy_cmdline
         mov     rsi, [start_info]
@@ -212,6 +221,7 @@ pvh_long:
         mov     [acpi_rsdp], rax
         call    build_page_tables
         call    fill_boot_info
+        call    take_module
         jmp     start_kernel
 
 ; The start info (below 4 GiB: EBX held its address) must carry the magic
@@ -226,15 +236,10 @@ check_start_info:
         jb      .fail
         cmp     dword [rsi + SI_MEMMAP_ENTRIES], 0
         je      .fail
-        lea     rdi, [msg_above_4g]
-        mov     eax, [rsi + SI_MEMMAP_ENTRIES]
-        imul    rax, rax, MEMMAP_ENTRY_SIZE
-        add     rax, [rsi + SI_MEMMAP_PADDR]
-        jc      .fail
-        mov     rdx, LOW_4G
-        cmp     rax, rdx
-        ja      .fail
-        ret
+        mov     ecx, [rsi + SI_MEMMAP_ENTRIES]
+        imul    rcx, rcx, MEMMAP_ENTRY_SIZE
+        mov     rax, [rsi + SI_MEMMAP_PADDR]
+        jmp     check_below_4g
 .fail:
         mov     rsi, rdi
         jmp     fatal64
@@ -275,6 +280,122 @@ check_start_info_clear:
         imul    rcx, rcx, MEMMAP_ENTRY_SIZE
         mov     rax, [rsi + SI_MEMMAP_PADDR]
         jmp     check_clear
+
+; Where the first module (QEMU's -initrd) lies, read now: its list entry is
+; start info data, which must lie below 4 GiB and clear of the memory the
+; loader allocates from. take_module looks at the module once the loader is
+; done writing.
+find_module:
+        mov     rsi, [start_info]
+        cmp     dword [rsi + SI_NR_MODULES], 0
+        je      .done
+        mov     rax, [rsi + SI_MODLIST_PADDR]
+        test    rax, rax            ; 0 means "not present" (start_info.h)
+        jz      .done
+        mov     ecx, MOD_ENTRY_SIZE
+        call    check_below_4g
+        mov     rax, [rsi + SI_MODLIST_PADDR]
+        call    check_clear
+        mov     rsi, [rsi + SI_MODLIST_PADDR]
+        mov     rax, [rsi + MOD_PADDR]
+        mov     [module_phys], rax
+        mov     rax, [rsi + MOD_SIZE]
+        mov     [module_size], rax
+.done:
+        ret
+
+; After the loader's last allocation: the module becomes the ELF file that
+; boot_info names (kernel_elf_phys/size), and the kernel gets its symbol
+; table, when it lies intact and is this kernel's ELF file. Any other module
+; is left alone and the kernel boots without symbols: not an ELF, another
+; kernel's, above 4 GiB, or over pages the loader wrote (QEMU puts it at the
+; top of the low RAM, far from them, unless there is hardly any RAM). The
+; kernel's frame allocator keeps out of it.
+take_module:
+        mov     rbx, [module_phys]
+        mov     rcx, [module_size]
+        call    module_intact
+        jc      .done
+        call    module_is_kernel
+        jc      .done
+        mov     rdi, [boot_info]
+        mov     [rdi + BI_KERNEL_ELF_PHYS], rbx
+        mov     [rdi + BI_KERNEL_ELF_SIZE], rcx
+.done:
+        ret
+
+; CF clear when the module [RBX, RBX + RCX) is intact: at least an ELF
+; header, inside the identity map, and clear of every page the loader wrote,
+; [kernel_phys, next_free). Preserves RBX, RCX.
+module_intact:
+        test    rbx, rbx            ; 0: not present
+        jz      .no
+        cmp     rcx, ELF_EHDR_SIZE
+        jb      .no
+        mov     rax, rbx
+        add     rax, rcx
+        jc      .no
+        mov     rdx, LOW_4G
+        cmp     rax, rdx
+        ja      .no
+        cmp     rax, [kernel_phys]
+        jbe     .yes                ; wholly below the kernel
+        cmp     rbx, [next_free]
+        jb      .no
+.yes:
+        clc
+        ret
+.no:
+        stc
+        ret
+
+; CF clear when the module at RBX (RCX bytes, at least an ELF header) is
+; this kernel's ELF file: the same identification, type, machine, version
+; and entry point, and the same program headers byte for byte, as the image
+; QEMU loaded. Preserves RBX, RCX.
+module_is_kernel:
+        push    rcx
+        lea     rsi, [__ehdr_start]
+        mov     rdi, rbx
+        mov     ecx, ELF_ID_BYTES
+        repe    cmpsb
+        jne     .no
+        lea     rsi, [__ehdr_start]
+        mov     eax, [rsi + E_PHENTSIZE]    ; e_phentsize and e_phnum
+        cmp     eax, [rbx + E_PHENTSIZE]
+        jne     .no
+        movzx   ecx, word [rsi + E_PHNUM]
+        imul    ecx, ecx, ELF_PHDR_SIZE
+        mov     rax, [rbx + E_PHOFF]        ; the module's program headers
+        add     rax, rcx                    ; lie inside it
+        jc      .no
+        cmp     rax, [rsp]
+        ja      .no
+        mov     rdi, [rbx + E_PHOFF]
+        add     rdi, rbx
+        add     rsi, [rsi + E_PHOFF]
+        repe    cmpsb
+        jne     .no
+        pop     rcx
+        clc
+        ret
+.no:
+        pop     rcx
+        stc
+        ret
+
+; [RAX, RAX + RCX): start info data, which must lie inside the identity map
+; for the loader to read it. Preserves RSI.
+check_below_4g:
+        add     rax, rcx
+        jc      .above
+        mov     rdx, LOW_4G
+        cmp     rax, rdx
+        ja      .above
+        ret
+.above:
+        lea     rsi, [msg_above_4g]
+        jmp     fatal64
 
 ; ram_limit = end of the usable region holding the kernel, within the
 ; identity map; the kernel and the pages already used must lie below it.
@@ -394,6 +515,8 @@ section .data
 
 align 8
 start_info:     dq 0                ; physical address of struct hvm_start_info
+module_phys:    dq 0                ; the first module (hvm_modlist_entry)
+module_size:    dq 0
 
 uart_setup:                         ; register, value; ends with -1
         db      UART_IER, 0
