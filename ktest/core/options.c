@@ -175,18 +175,36 @@ void options_echo(void)
 		  opt.list ? " " KTEST_OPT_LIST : "");
 }
 
-/* Does the glob p (plen bytes; '*' and '?') match all of s? */
+/* The glob token at p[i] (i < plen): its length, and in *c the character
+ * it stands for. "\NN" (two hex digits) is the character with that code,
+ * so that a glob can name a space, a comma, '*' or '?' exactly (result
+ * names never hold a backslash); any other byte is itself. */
+static size_t glob_token(const char *p, size_t plen, size_t i, char *c)
+{
+	if (p[i] == '\\' && i + 2 < plen && digit_value(p[i + 1]) < 16 &&
+	    digit_value(p[i + 2]) < 16) {
+		*c = (char)(digit_value(p[i + 1]) * 16 + digit_value(p[i + 2]));
+		return 3;
+	}
+	*c = p[i];
+	return 1;
+}
+
+/* Does the glob p (plen bytes; '*', '?' and "\NN") match all of s? */
 static bool glob_match(const char *p, size_t plen, const char *s)
 {
-	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0, n = 0;
+	char c = 0;
 
 	while (s[si]) {
-		if (pi < plen && (p[pi] == '?' || p[pi] == s[si])) {
-			pi++;
-			si++;
-		} else if (pi < plen && p[pi] == '*') {
+		if (pi < plen)
+			n = glob_token(p, plen, pi, &c);
+		if (pi < plen && n == 1 && c == '*') {
 			star = pi++;
 			mark = si;
+		} else if (pi < plen && ((n == 1 && c == '?') || c == s[si])) {
+			pi += n;
+			si++;
 		} else if (star != SIZE_MAX) {
 			pi = star + 1;
 			si = ++mark;

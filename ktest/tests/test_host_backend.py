@@ -552,6 +552,13 @@ class HostBackendTests:
         status, out = self.run_test("pass", "ktest.filter=zeta.*", "ktest.filter=")
         self.assertIn("# ktest: 17 cases in 6 suites, seed 0", out)
 
+    def test_glob_escapes_name_one_character_exactly(self) -> None:
+        status, out = self.run_test("pass", "ktest.list",
+                                    "ktest.filter=params.squares[\\74h*],zeta.*\\2a")
+        self.assertEqual(0, status)
+        self.assertEqual(["# case: params.squares[three]"],
+                         [line for line in out if line.startswith("# case:")])
+
     def test_filter_matching_nothing_is_a_skip(self) -> None:
         self.assertOutput("pass", ["ktest.filter=x", "ktest.filter=nope*"], 0, [
             "KTAP version 1",

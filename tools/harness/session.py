@@ -47,8 +47,9 @@ def passed_options(words: list[str]) -> dict[str, str]:
 
 def name_glob(name: str) -> str:
     """A filter glob selecting exactly name: a space or comma (which would
-    end the glob) becomes '?'."""
-    return re.sub(r'[\s,]', '?', name)
+    end the glob), '*' and '?' as "\\NN", the character's code in hex
+    (docs/protocol.md)."""
+    return re.sub(r'[ ,*?]', lambda m: f'\\{ord(m.group()):02x}', name)
 
 
 # ---------------------------------------------------------------------------
