@@ -125,6 +125,8 @@ static bool parse_word(const char *w, size_t n)
 
 	if (word_is(w, n, KTEST_OPT_LIST)) {
 		opt.list = true;
+	} else if (word_is(w, n, KTEST_OPT_FRESH)) {
+		opt.fresh = true;
 	} else if ((v = value_of(w, n, KTEST_OPT_FILTER))) {
 		return filter(w, n, v);
 	} else if ((v = value_of(w, n, KTEST_OPT_SHUFFLE))) {
@@ -165,14 +167,15 @@ bool options_parse(const char *s)
 
 void options_echo(void)
 {
-	ktest_say("%s %s=%.*s %s=%llu %s=%u %s=%u %s=%llu%s", KTEST_SAY_OPTIONS,
+	ktest_say("%s %s=%.*s %s=%llu %s=%u %s=%u %s=%llu%s%s", KTEST_SAY_OPTIONS,
 		  KTEST_OPT_FILTER, (int)opt.filter_len,
 		  opt.filter ? opt.filter : "",
 		  KTEST_OPT_SHUFFLE, (unsigned long long)opt.seed,
 		  KTEST_OPT_REPEAT, (unsigned)opt.repeat,
 		  KTEST_OPT_TIMEOUT, (unsigned)opt.timeout_ms,
 		  KTEST_OPT_START, (unsigned long long)opt.start,
-		  opt.list ? " " KTEST_OPT_LIST : "");
+		  opt.list ? " " KTEST_OPT_LIST : "",
+		  opt.fresh ? " " KTEST_OPT_FRESH : "");
 }
 
 /* The glob token at p[i] (i < plen): its length, and in *c the character
