@@ -83,7 +83,10 @@ class Machine:
         pump.run(self.streams, outcome)
         if not pump.stopped:
             raise SnapshotError(self.no_ready(parser, outcome))
-        self.qmp = Qmp(os.path.join(self.tmp, 'control.sock'), QMP_TIMEOUT_S)
+        try:
+            self.qmp = Qmp(os.path.join(self.tmp, 'control.sock'), QMP_TIMEOUT_S)
+        except (OSError, ValueError) as exc:
+            raise SnapshotError(f'cannot reach QEMU\'s monitor: {exc}') from None
         self.monitor(f'savevm {TAG}', 'save the machine state')
         self.fresh = True
 
