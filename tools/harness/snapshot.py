@@ -20,7 +20,7 @@ import shutil
 import tempfile
 
 from . import protocol as P
-from .boot import BOOT_LIMIT_S, BootOutcome, Pump, Streams, wait_for_exit
+from .boot import BootOutcome, Pump, Streams, time_limit, wait_for_exit
 from .config import Config
 from .ktap import KtapParser
 from .process import Process, start, stop
@@ -49,7 +49,7 @@ class Machine:
     each run a machine restored to that state.
 
     words are the boot's words (ktest.fresh among them); a run's words come
-    after them on its command line. boots counts the QEMUs started.
+    after them on its command line.
     """
 
     def __init__(self, cfg: Config, words: list[str]) -> None:
@@ -60,7 +60,6 @@ class Machine:
         self.qmp = None
         self.streams: Streams | None = None
         self.fresh = False          # running as saved: no restore needed
-        self.boots = 0
 
     def command(self) -> list[str]:
         """QEMU's command line: a test boot's, with the control socket."""
@@ -73,7 +72,6 @@ class Machine:
         from .qmp import Qmp
         self.close()
         self.tmp = tempfile.mkdtemp(prefix='ktest-')
-        self.boots += 1
         self.proc = start(self.command(), stdin_pipe=True)
         outcome = BootOutcome()
         self.streams = Streams(self.proc, outcome)
@@ -94,7 +92,7 @@ class Machine:
         """Why the boot did not come to the ready line."""
         said = '; '.join(parser.errors + parser.said)
         if outcome.timed_out:
-            why = f'no ready line in {BOOT_LIMIT_S:g} s'
+            why = f'no ready line in {time_limit(parser, False, self.cfg.boot == "uefi"):g} s'
         elif outcome.error:
             why = outcome.error
         else:
