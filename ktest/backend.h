@@ -113,6 +113,18 @@ bool ktest_backend_case_check(struct ktest *t);
 /* End the run with a KTEST_STATUS_* value. */
 __attribute__((noreturn)) void ktest_backend_exit(int status);
 
+/* ktest.fresh: wait for the harness's next line of command line words (on
+ * COM1; on the host, stdin) and store it in buf without its newline,
+ * NUL-terminated. Returns its length, or -1 when it did not fit in cap
+ * bytes (the rest of the line is dropped). Called from the runner, with
+ * interrupts on. */
+long ktest_backend_read_words(char *buf, size_t cap);
+
+/* ktest.fresh: a run's last line is out; stay here until the harness
+ * restores the machine's saved state (the kernel halts), or end with
+ * status (the host exits). */
+__attribute__((noreturn)) void ktest_backend_park(int status);
+
 /* ------------------------------------------------------------------------ */
 /* Implemented by the core for the backends. */
 

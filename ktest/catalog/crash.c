@@ -4,6 +4,22 @@
  * next case, which passes (docs/verdicts.md). Built with a 300 ms budget.
  *
  * expect: image FAIL
+ *
+ * The same under --fresh-boot (each case from a restored snapshot): a
+ * crash costs its case and a new QEMU, a hang is restored over.
+ * run fresh: --fresh-boot
+ * expect fresh: image FAIL
+ * expect fresh: crash.passes_first PASS
+ * expect fresh: crash.triple_faults CRASHED
+ * expect fresh: crash.runs_after_a_triple_fault PASS
+ * expect fresh: crash.resets_through_the_keyboard_controller CRASHED
+ * expect fresh: crash.writes_the_pass_exit_code CRASHED
+ * expect fresh: crash.writes_the_error_exit_code CRASHED
+ * expect fresh: crash.halts_with_interrupts_off TIMEOUT
+ * expect fresh: crash.spins_with_interrupts_off TIMEOUT
+ * expect fresh: crash.spins_with_interrupts_on TIMEOUT
+ * expect fresh: crash.halts_with_interrupts_on TIMEOUT
+ * expect fresh: crash.runs_last PASS
  */
 #include <stdint.h>
 

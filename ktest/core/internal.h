@@ -65,6 +65,7 @@ struct ktest_options {
 	const char *filter;       /* the ktest.filter value, or NULL */
 	size_t filter_len;
 	bool list;
+	bool fresh;               /* ktest.fresh: runs take their words from COM1 */
 	uint64_t seed;            /* 0: no shuffle */
 	uint32_t repeat;
 	uint32_t timeout_ms;      /* a case's budget; slow cases get more */

@@ -125,6 +125,8 @@ static bool parse_word(const char *w, size_t n)
 
 	if (word_is(w, n, KTEST_OPT_LIST)) {
 		opt.list = true;
+	} else if (word_is(w, n, KTEST_OPT_FRESH)) {
+		opt.fresh = true;
 	} else if ((v = value_of(w, n, KTEST_OPT_FILTER))) {
 		return filter(w, n, v);
 	} else if ((v = value_of(w, n, KTEST_OPT_SHUFFLE))) {
@@ -165,28 +167,47 @@ bool options_parse(const char *s)
 
 void options_echo(void)
 {
-	ktest_say("%s %s=%.*s %s=%llu %s=%u %s=%u %s=%llu%s", KTEST_SAY_OPTIONS,
+	ktest_say("%s %s=%.*s %s=%llu %s=%u %s=%u %s=%llu%s%s", KTEST_SAY_OPTIONS,
 		  KTEST_OPT_FILTER, (int)opt.filter_len,
 		  opt.filter ? opt.filter : "",
 		  KTEST_OPT_SHUFFLE, (unsigned long long)opt.seed,
 		  KTEST_OPT_REPEAT, (unsigned)opt.repeat,
 		  KTEST_OPT_TIMEOUT, (unsigned)opt.timeout_ms,
 		  KTEST_OPT_START, (unsigned long long)opt.start,
-		  opt.list ? " " KTEST_OPT_LIST : "");
+		  opt.list ? " " KTEST_OPT_LIST : "",
+		  opt.fresh ? " " KTEST_OPT_FRESH : "");
 }
 
-/* Does the glob p (plen bytes; '*' and '?') match all of s? */
+/* The glob token at p[i] (i < plen): its length, and in *c the character
+ * it stands for. "\NN" (two hex digits) is the character with that code,
+ * so that a glob can name a space, a comma, '*' or '?' exactly (result
+ * names never hold a backslash); any other byte is itself. */
+static size_t glob_token(const char *p, size_t plen, size_t i, char *c)
+{
+	if (p[i] == '\\' && i + 2 < plen && digit_value(p[i + 1]) < 16 &&
+	    digit_value(p[i + 2]) < 16) {
+		*c = (char)(digit_value(p[i + 1]) * 16 + digit_value(p[i + 2]));
+		return 3;
+	}
+	*c = p[i];
+	return 1;
+}
+
+/* Does the glob p (plen bytes; '*', '?' and "\NN") match all of s? */
 static bool glob_match(const char *p, size_t plen, const char *s)
 {
-	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0, n = 0;
+	char c = 0;
 
 	while (s[si]) {
-		if (pi < plen && (p[pi] == '?' || p[pi] == s[si])) {
-			pi++;
-			si++;
-		} else if (pi < plen && p[pi] == '*') {
+		if (pi < plen)
+			n = glob_token(p, plen, pi, &c);
+		if (pi < plen && n == 1 && c == '*') {
 			star = pi++;
 			mark = si;
+		} else if (pi < plen && ((n == 1 && c == '?') || c == s[si])) {
+			pi += n;
+			si++;
 		} else if (star != SIZE_MAX) {
 			pi = star + 1;
 			si = ++mark;

@@ -433,9 +433,60 @@ static int nothing_selected(void)
 	return KTEST_STATUS_PASS;
 }
 
+/* The run after the options are read: the selection, then its cases. */
+static int run_selection(void)
+{
+	options_echo();
+	if (!select_cases() || !names_allowed())
+		return KTEST_STATUS_ERROR;
+	if (sel.selected_cases == 0)
+		return nothing_selected();
+	ktest_say("%u cases in %u suites, seed %llu", sel.selected_cases,
+		  sel.selected_suites, (unsigned long long)opt.seed);
+	if (opt.list) {
+		select_print(KTEST_TAG_CASE, false);
+		out_line("1..0");
+		return KTEST_STATUS_PASS;
+	}
+	run_all();
+	return summary();
+}
+
+/*
+ * ktest.fresh (docs/protocol.md, "Fresh runs"): say "ready" and wait for a
+ * line of words from the harness, which saves the machine's state here and
+ * restores it before each run. The run reads the boot's words and then
+ * these (the last word of a key wins), prints its KTAP from the version
+ * line on, then "done S" with its status S, and parks the machine.
+ */
+__attribute__((noreturn)) static void fresh_serve(void)
+{
+	static char words[KTEST_CMDLINE_MAX + 1];
+	static char line[2 * KTEST_CMDLINE_MAX + 2];
+	int status = KTEST_STATUS_ERROR;
+	long n;
+
+	ktest_say("%s", KTEST_SAY_READY);
+	n = ktest_backend_read_words(words, sizeof words);
+	reset();
+	out_line("%s", KTEST_VERSION_LINE);
+	if (n < 0) {
+		ktest_say("%s: the words sent are longer than %d bytes",
+			  KTEST_SAY_ERROR, KTEST_CMDLINE_MAX);
+	} else {
+		kt_format(line, sizeof line, "%s %s", ktest_backend_cmdline(),
+			  words);
+		if (options_parse(line))
+			status = run_selection();
+	}
+	ktest_say("%s %d", KTEST_SAY_DONE, status);
+	ktest_backend_park(status);
+}
+
 /*
  * Run the selected cases, printing KTAP v1 (docs/protocol.md); returns a
- * KTEST_STATUS_* value. Call it once per boot (or process).
+ * KTEST_STATUS_* value. Call it once per boot (or process). With
+ * ktest.fresh it does not return: see fresh_serve().
  *
  * ktest.list runs nothing and prints, in run order:
  *   KTAP version 1
@@ -451,18 +502,7 @@ int ktest_main(void)
 	ktest_start_output();
 	if (!options_parse(ktest_backend_cmdline()))
 		return KTEST_STATUS_ERROR;
-	options_echo();
-	if (!select_cases() || !names_allowed())
-		return KTEST_STATUS_ERROR;
-	if (sel.selected_cases == 0)
-		return nothing_selected();
-	ktest_say("%u cases in %u suites, seed %llu", sel.selected_cases,
-		  sel.selected_suites, (unsigned long long)opt.seed);
-	if (opt.list) {
-		select_print(KTEST_TAG_CASE, false);
-		out_line("1..0");
-		return KTEST_STATUS_PASS;
-	}
-	run_all();
-	return summary();
+	if (opt.fresh)
+		fresh_serve();
+	return run_selection();
 }

@@ -479,6 +479,32 @@ bool ktest_backend_case_check(struct ktest *t)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Fresh runs (ktest.fresh): one run per process, its words from stdin. */
+
+long ktest_backend_read_words(char *buf, size_t cap)
+{
+	size_t len = 0;
+	bool too_long = false;
+	char c;
+
+	while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
+		if (c == '\r')
+			continue;
+		if (len + 1 < cap)
+			buf[len++] = c;
+		else
+			too_long = true;
+	}
+	buf[len] = '\0';
+	return too_long ? -1 : (long)len;
+}
+
+void ktest_backend_park(int status)
+{
+	ktest_backend_exit(status);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static void usage(const char *prog)
 {

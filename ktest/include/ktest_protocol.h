@@ -58,6 +58,8 @@
 #define KTEST_SAY_RESTART        "restart"
 #define KTEST_SAY_ERROR          "error"
 #define KTEST_SAY_FIXTURE        "fixture"  /* "fixture begin SUITE init", "fixture end" */
+#define KTEST_SAY_READY          "ready"    /* ktest.fresh: send a line of words on COM1 */
+#define KTEST_SAY_DONE           "done"     /* ktest.fresh: "done S", S a KTEST_STATUS_* value */
 
 /* Directives after a result: "ok N name # SKIP reason". */
 #define KTEST_DIRECTIVE_SKIP     "SKIP"
@@ -70,5 +72,6 @@
 #define KTEST_OPT_REPEAT         "ktest.repeat"
 #define KTEST_OPT_TIMEOUT        "ktest.timeout"
 #define KTEST_OPT_START          "ktest.start"
+#define KTEST_OPT_FRESH          "ktest.fresh"
 
 #endif /* KTEST_PROTOCOL_H */

@@ -356,6 +356,55 @@ void ktest_backend_exit(int status)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Fresh runs (ktest.fresh): words from COM1, then a parked machine. */
+
+static struct {
+	char *buf;
+	size_t cap, len;
+	bool too_long;
+	volatile bool done;              /* the newline came */
+} words_in;
+
+/* COM1's receive interrupt: one byte of the line; '\r' is dropped, bytes
+ * after the newline wait for a run that reads them (none does). */
+static void on_word_byte(uint8_t byte)
+{
+	if (words_in.done || byte == '\r')
+		return;
+	if (byte == '\n')
+		words_in.done = true;
+	else if (words_in.len + 1 < words_in.cap)
+		words_in.buf[words_in.len++] = (char)byte;
+	else
+		words_in.too_long = true;
+}
+
+long ktest_backend_read_words(char *buf, size_t cap)
+{
+	words_in.buf = buf;
+	words_in.cap = cap;
+	words_in.len = 0;
+	words_in.too_long = false;
+	words_in.done = false;
+	serial_set_receiver(on_word_byte);
+	irq_disable();
+	while (!words_in.done) {
+		irq_enable_and_halt();   /* a byte or a tick wakes it */
+		irq_disable();
+	}
+	irq_enable();
+	serial_set_receiver(NULL);       /* as the cases found it: no receiver */
+	buf[words_in.len] = '\0';
+	return words_in.too_long ? -1 : (long)words_in.len;
+}
+
+void ktest_backend_park(int status)
+{
+	(void)status;   /* said on the "done" line */
+	cpu_stop();
+}
+
+/* ------------------------------------------------------------------------ */
 /* The hooks. */
 
 static void on_console_ready(void)

@@ -50,6 +50,7 @@ CORE_IMPORTS = {
     "ktest_backend_vformat", "ktest_backend_write", "ktest_backend_lock",
     "ktest_backend_unlock", "ktest_backend_vector_name", "ktest_backend_fixture",
     "ktest_backend_case_start", "ktest_backend_case_check",
+    "ktest_backend_read_words", "ktest_backend_park",
     "__start_ktest_cases", "__stop_ktest_cases",
     "memcpy", "memset", "memmove", "memcmp",
 }
@@ -444,10 +445,11 @@ class HostBackendTests:
         cmd += ["-o", str(cls.build / name)]
         subprocess.run(cmd, cwd=HERE, check=True)
 
-    def run_test(self, name: str, *args: str) -> Tuple[int, List[str]]:
-        """Run a self-test program: its exit status and normalized stdout."""
+    def run_test(self, name: str, *args: str, stdin: str = "") -> Tuple[int, List[str]]:
+        """Run a self-test program (stdin: its input): its exit status and
+        normalized stdout."""
         proc = subprocess.run([str(self.build / name), *args], env=RUN_ENV,
-                              stdout=subprocess.PIPE,
+                              input=stdin, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, timeout=120)
         return proc.returncode, normalize(proc.stdout)
 
@@ -551,6 +553,38 @@ class HostBackendTests:
         self.assertEqual(2, sum(line.startswith("# plan:") for line in out))
         status, out = self.run_test("pass", "ktest.filter=zeta.*", "ktest.filter=")
         self.assertIn("# ktest: 17 cases in 6 suites, seed 0", out)
+
+    def test_glob_escapes_name_one_character_exactly(self) -> None:
+        status, out = self.run_test("pass", "ktest.list",
+                                    "ktest.filter=params.squares[\\74h*],zeta.*\\2a")
+        self.assertEqual(0, status)
+        self.assertEqual(["# case: params.squares[three]"],
+                         [line for line in out if line.startswith("# case:")])
+
+    def test_fresh_runs_read_their_words(self) -> None:
+        status, out = self.run_test("pass", "ktest.fresh", "ktest.filter=zeta.*",
+                                    stdin="ktest.filter=params.squares[three]\n")
+        self.assertEqual(0, status)
+        self.assertEqual([
+            "KTAP version 1",
+            "# ktest: ready",
+            "KTAP version 1",
+            "# ktest: options ktest.filter=params.squares[three] ktest.shuffle=0 ktest.repeat=1 ktest.timeout=5000 ktest.start=0 ktest.fresh",
+            "# ktest: 1 cases in 1 suites, seed 0",
+            "# plan: params.squares[three]",
+            "1..1",
+            "    KTAP version 1",
+            "    # Subtest: params",
+            "    1..1",
+            "    # squares[three]: N us",
+            "    ok 1 squares[three]",
+            "ok 1 params",
+            "# ktest: 1 passed, 0 failed, 0 skipped, 0 timed out",
+            "# ktest: done 0",
+        ], out)
+        status, out = self.run_test("pass", "ktest.fresh", stdin="ktest.nope\n")
+        self.assertEqual((2, out[2:]), (2, [
+            "KTAP version 1", "# ktest: unknown option 'ktest.nope'", "# ktest: done 2"]))
 
     def test_filter_matching_nothing_is_a_skip(self) -> None:
         self.assertOutput("pass", ["ktest.filter=x", "ktest.filter=nope*"], 0, [

@@ -89,6 +89,14 @@ class Streams:
             *lines, self.err_buf = self.err_buf.split(b'\n')
             self.outcome.stderr.extend(printable(line) for line in lines)
 
+    def drain(self) -> None:
+        """Drop what the process has written so far (a fresh run does not
+        read what an earlier run left)."""
+        self.buf = b''
+        while self.out in self.open and select.select([self.out], [], [], 0)[0]:
+            self._read(self.out)
+        self.buf = b''
+
     def line(self, timeout: float | None) -> tuple[str, bytes]:
         """('line', bytes), ('long', bytes), ('eof', rest) or ('timeout', b'')."""
         end = None if timeout is None else time.monotonic() + timeout
@@ -123,7 +131,8 @@ class Pump:
     overruns its limit, the protocol breaks or the key sender fails."""
 
     def __init__(self, parser: KtapParser, sink: Callable[[Event], None],
-                 keys: object | None, unlimited: bool, prelude: bool = False) -> None:
+                 keys: object | None, unlimited: bool, prelude: bool = False,
+                 stop_on: str | None = None, slow_start: bool | None = None) -> None:
         self.parser = parser
         self.sink = sink
         self.keys = keys
@@ -131,8 +140,14 @@ class Pump:
         self.deadline: float | None = None
         # UEFI firmware writes its own text (and terminal escapes) to COM1
         # before our loader runs: skip it up to the image's first line.
+        # (A fresh run skips what an earlier run left in the pipe.)
         self.prelude = prelude
-        self.prelude_boot = prelude
+        self.prelude_boot = prelude if slow_start is None else slow_start
+        # Stop after the parser's first event of this kind (a fresh run's
+        # "ready" or "done" line); its value then goes to stopped_with.
+        self.stop_on = stop_on
+        self.stopped = False
+        self.stopped_with: object = None
 
     def restart_clock(self) -> None:
         """A result came (or the run started): count the next limit from now."""
@@ -169,6 +184,8 @@ class Pump:
             except ProtocolError as exc:
                 outcome.error = f'protocol error: {exc}'
                 return
+            if self.stopped:
+                return
 
     def feed(self, kind: str, raw: bytes) -> None:
         """One line to the parser; act on its events."""
@@ -184,6 +201,8 @@ class Pump:
                 self.restart_clock()
             elif event[0] == 'input' and self.keys is not None:
                 self.keys.prompt()
+            elif event[0] == self.stop_on:
+                self.stopped, self.stopped_with = True, event[1]
             self.sink(event)
 
 

@@ -12,8 +12,8 @@ except ImportError:             # another Python than CPython
     import signal  # type: ignore[no-redef]
 
 from .config import (ACCELS, BOOTS, DEFAULT_GDB_PORT, DEFAULT_MAX_BOOTS, DEFAULT_MEMORY_MIB,
-                     DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, MACHINES, Config,
-                     UsageError)
+                     DEFAULT_OVMF, DEFAULT_QEMU, DISKS, DISPLAYS, FRESH_BOOTS, MACHINES,
+                     Config, UsageError, fresh_default)
 from .options import PROG, BadValue, count, one_of, parse, positive_int
 EXIT_USAGE = 2
 EXIT_ERROR = 99
@@ -102,6 +102,25 @@ def gdb_case(args: object, env: dict[str, str]) -> str | None:
     return value
 
 
+def fresh_boot(args: object) -> str | None:
+    """--fresh-boot[=HOW]: snapshot or boot, or without HOW the default
+    (config.fresh_default). A value that is not a HOW is IMAGE when none
+    was given (`--fresh-boot build/x.img`)."""
+    value = args.fresh_boot
+    if value is not None and value not in FRESH_BOOTS + ('default',):
+        if args.image is not None:
+            raise UsageError(f'--fresh-boot: expected {" or ".join(FRESH_BOOTS)}, '
+                             f'got {value!r}')
+        args.image, value = value, 'default'
+    coverage = bool(args.coverage or args.coverage_per_case)
+    if value == 'snapshot' and (args.keys or args.gdb or args.exec or coverage):
+        raise UsageError('--fresh-boot=snapshot cannot type --keys, wait for --gdb, '
+                         'run --exec or collect --coverage: use --fresh-boot=boot')
+    if value == 'default':
+        return fresh_default(args.keys, args.gdb, args.exec, coverage)
+    return value
+
+
 def split_filters(values: list[str]) -> tuple[str, ...]:
     """Split --filter values on commas; a glob may not hold spaces or be empty."""
     globs = [glob for value in values for glob in value.split(',')]
@@ -175,6 +194,7 @@ def parse_args(argv: list[str], env: dict[str, str]) -> Config:
         argv, passthrough = argv[:cut], argv[cut + 1:]
     args = parse(glue_qemu_args(argv))
     take_optional_number(args, 'shuffle', 0, 2**64 - 1)
+    args.fresh_boot = fresh_boot(args)
     args.gdb_case = gdb_case(args, env)
     take_optional_number(args, 'gdb', 1, 65535)
     test = args.test or any(given(getattr(args, name)) for name in TEST_ONLY)

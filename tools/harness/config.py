@@ -16,6 +16,18 @@ ACCELS = ('auto', 'kvm', 'tcg')
 QBOOT = 'qboot.rom'            # QEMU finds it in its data directory
 DISPLAYS = ('auto', 'window', 'curses', 'none')
 DISKS = ('auto', 'virtio', 'ide', 'usb')
+# How --fresh-boot gives each case a fresh machine: restored from a state
+# saved once per image, or booted anew (docs/testing.md); the first is the
+# default, the faster (docs/performance.md, "Fresh boots").
+FRESH_BOOTS = ('snapshot', 'boot')
+
+
+def fresh_default(keys: object, gdb: object, exec_: bool, coverage: bool = False) -> str:
+    """--fresh-boot's way without a value: snapshot, but boot for a run
+    that types keys, waits for gdb, runs a host executable or collects
+    coverage (each boot's counters on a channel of its own), which a
+    restored machine cannot serve."""
+    return 'boot' if keys or gdb or exec_ or coverage else FRESH_BOOTS[0]
 
 
 class UsageError(Exception):
@@ -52,7 +64,7 @@ CONFIG_FIELDS = (
     ('seed_picked', False),        # the shuffle seed was chosen here
     ('repeat', 1),
     ('case_timeout', None),        # ms; None: the image's own
-    ('fresh_boot', False),
+    ('fresh_boot', None),          # None, or one of FRESH_BOOTS
     ('keys', ()),
     ('max_boots', DEFAULT_MAX_BOOTS),
     ('retries', 0),                # boots again for cases that failed

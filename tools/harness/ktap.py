@@ -26,6 +26,7 @@ DURATION_RE = re.compile(r'(.+): ([0-9]+) us')
 PARAM_RE = re.compile(r'(.+?)\[.*\]')
 RESTART_RE = re.compile(rf'{P.SAY_RESTART} {re.escape(P.OPT_START)}=([0-9]+)\b.*')
 FIXTURE_RE = re.compile(rf'{P.SAY_FIXTURE} (begin|end)\b.*')
+DONE_RE = re.compile(rf'{P.SAY_DONE} ([0-9]+)')
 
 
 class ProtocolError(Exception):
@@ -34,6 +35,7 @@ class ProtocolError(Exception):
 
 Event = tuple[str, object]   # ('options', dict) ('plan', n) ('result', CaseResult)
                              # ('input', None) ('restart', k) ('fixture', bool)
+                             # ('ready', None) ('done', status): ktest.fresh
 
 
 def split_groups(names: list[str]) -> list[list[str]]:
@@ -168,9 +170,11 @@ class KtapParser:
             self.pending.append(body[len(DIAG):] if body.startswith(DIAG) else body[1:])
 
     def _runner(self, text: str) -> None:
-        """A "# ktest:" line: options, input prompts, restarts, errors, fixtures."""
+        """A "# ktest:" line: options, input prompts, restarts, errors,
+        fixtures, and a fresh run's "ready" and "done"."""
         restart = RESTART_RE.fullmatch(text)
         fixture = FIXTURE_RE.fullmatch(text)
+        done = DONE_RE.fullmatch(text)
         if text.startswith(P.SAY_OPTIONS + ' ') and self.options is None:
             self.options = parse_options(text[len(P.SAY_OPTIONS) + 1:])
             self.events.append(('options', self.options))
@@ -183,6 +187,10 @@ class KtapParser:
             self.errors.append(text[len(P.SAY_ERROR) + 2:])
         elif fixture:
             self.in_fixture = fixture.group(1) == 'begin'
+        elif text == P.SAY_READY:
+            self.events.append(('ready', None))
+        elif done:
+            self.events.append(('done', int(done.group(1))))
         else:
             self.said.append(text)
 

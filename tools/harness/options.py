@@ -185,9 +185,10 @@ option(TEST, '--shuffle', metavar='SEED', nargs='?', const='random',
 option(TEST, '--repeat', metavar='N', type=positive_int, help='run the selection N times')
 option(TEST, '--case-timeout', metavar='MS', type=positive_int,
        help="a case's time budget in milliseconds (slow cases get ten times it)")
-option(TEST, '--fresh-boot', action='store_true',
-       help='list the cases, then boot once per case (per parameter of a parameterized '
-            'case) and merge the results')
+option(TEST, '--fresh-boot', metavar='HOW', nargs='?', const='default',
+       help='run each case (each parameter of a parameterized case) alone on a fresh '
+            'machine: snapshot (the default) restores one saved after boot, boot boots '
+            'anew; --keys, --gdb and --exec runs boot anew')
 option(TEST, '--keys', metavar='SPEC', action='append', default=[],
        help='keys to type when a case asks for input (see below)')
 option(TEST, '--max-boots', metavar='N', type=positive_int,

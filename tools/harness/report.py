@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import protocol as P
-from .config import Config
+from .config import Config, fresh_default
 from .verdict import (ERROR, FAIL, FAILED, FLAKY, NOT_RUN, PASS, SKIP, CaseResult,
                       RunResult, Verdict)
 
@@ -49,7 +49,9 @@ def command_line(cfg: Config, filters: tuple[str, ...]) -> str:
     words += [f'--shuffle={cfg.shuffle}'] if cfg.shuffle is not None else []
     words += [f'--repeat={cfg.repeat}'] if cfg.repeat > 1 else []
     words += [f'--case-timeout={cfg.case_timeout}'] if cfg.case_timeout else []
-    words += ['--fresh-boot'] if cfg.fresh_boot else []
+    if cfg.fresh_boot:
+        plain = cfg.fresh_boot == fresh_default(cfg.keys, cfg.gdb, cfg.exec)
+        words.append('--fresh-boot' if plain else f'--fresh-boot={cfg.fresh_boot}')
     words += [f'--keys={k}' for k in cfg.keys] + [f'--cmdline={w}' for w in cfg.cmdline]
     words += [f'--qemu-arg={a}' for a in cfg.qemu_args]
     return shlex.join(words)

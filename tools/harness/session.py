@@ -47,8 +47,9 @@ def passed_options(words: list[str]) -> dict[str, str]:
 
 def name_glob(name: str) -> str:
     """A filter glob selecting exactly name: a space or comma (which would
-    end the glob) becomes '?'."""
-    return re.sub(r'[\s,]', '?', name)
+    end the glob), '*' and '?' as "\\NN", the character's code in hex
+    (docs/protocol.md)."""
+    return re.sub(r'[ ,*?]', lambda m: f'\\{ord(m.group()):02x}', name)
 
 
 # ---------------------------------------------------------------------------
@@ -101,10 +102,14 @@ def boot_problem(parser: KtapParser, outcome: BootOutcome, limit: float | None) 
 
 def options_problem(echoed: dict[str, str], words: list[str]) -> str | None:
     """How the options the image echoed differ from the words passed, or None."""
+    flags = (P.OPT_LIST, P.OPT_FRESH)
     for key, value in passed_options(words).items():
-        if echoed.get(key) != value:
-            return (f'the image read {key}={echoed.get(key, "(nothing)")}, the harness '
-                    f'passed {key}={value}')
+        if echoed.get(key) == value:
+            continue
+        if key in flags:
+            return f'the image read no {key}, the harness passed {key}'
+        return (f'the image read {key}={echoed.get(key, "(nothing)")}, the harness '
+                f'passed {key}={value}')
     return None
 
 
@@ -158,9 +163,34 @@ class Session:
         self.plan: list[str | None] = None
         self.specs = list(cfg.keys)       # --keys left to type, across boots
         self.coverage = None              # a coverage.Collector with --coverage
+        self.machine = None               # --fresh-boot=snapshot: its Machine
+
+    def sink(self, words: list[str], parser: KtapParser, start: int) -> callable:
+        """What takes a boot's events: its new results; its plan is checked."""
+        def take(event: tuple[str, object]) -> None:
+            """Take this boot's new results; check its plan."""
+            if event[0] == 'options':
+                self.take_options(event[1], words)
+            elif event[0] == 'plan':
+                self.take_plan(parser.plan)
+            elif event[0] == 'result' and len(parser.results) > start:
+                self.run.results.append(event[1])
+                self.reporter.result(event[1])
+        return take
 
     def boot(self, words: list[str], parser: KtapParser, start: int) -> BootOutcome:
-        """One boot with words; results from index start on are the run's."""
+        """One boot with words; results from index start on are the run's.
+        With a snapshot machine, a run restored from its saved state, whose
+        words are the machine's, then the rest of words."""
+        if self.machine is not None:
+            from .snapshot import SnapshotError
+            check_length(self.cfg, words)
+            self.run.boots += 1
+            try:
+                return self.machine.run(words[len(self.machine.words):], parser,
+                                        self.sink(words, parser, start))
+            except SnapshotError as exc:
+                raise RunError(str(exc)) from None
         if self.coverage is None:
             return self.boot_with(words, parser, start, None)
         outcome = self.boot_with(words + self.coverage.words(), parser, start,
@@ -170,17 +200,9 @@ class Session:
 
     def boot_with(self, words: list[str], parser: KtapParser, start: int,
                   extra: list[str] | None) -> BootOutcome:
-        """boot() with extra QEMU arguments (the coverage channel)."""
-        def sink(event: tuple[str, object]) -> None:
-            """Take this boot's new results; check its plan."""
-            if event[0] == 'options':
-                self.take_options(event[1], words)
-            elif event[0] == 'plan':
-                self.take_plan(parser.plan)
-            elif event[0] == 'result' and len(parser.results) > start:
-                self.run.results.append(event[1])
-                self.reporter.result(event[1])
-
+        """One boot of a new QEMU, with extra QEMU arguments (the coverage
+        channel)."""
+        sink = self.sink(words, parser, start)
         check_length(self.cfg, words)
         self.run.boots += 1
         ends = P.EXEC_ENDS if self.cfg.exec else P.QEMU_ENDS
@@ -316,6 +338,8 @@ def list_cases(cfg: Config, session: Session) -> list[str]:
     """Boot with ktest.list: the selected case names (RunError if it fails)."""
     parser = KtapParser(list_mode=True)
     words = ktest_words(cfg, listing=True)
+    if session.machine is not None:
+        words = session.machine.words + selection_words(cfg.filter, 0) + [P.OPT_LIST]
     outcome = session.boot(words, parser, 0)
     problem = boot_problem(parser, outcome, time_limit(parser, False, cfg.boot == 'uefi'))
     if problem is None and outcome.end != 'pass':
@@ -325,9 +349,42 @@ def list_cases(cfg: Config, session: Session) -> list[str]:
     return parser.listed
 
 
+def fresh_words(cfg: Config) -> list[str]:
+    """The boot words of a snapshot machine: the case budget, --cmdline's
+    words and ktest.fresh; each run adds its selection."""
+    return ktest_words(cfg, 0, ()) + [P.OPT_FRESH]
+
+
+def selection_words(globs: tuple[str, ...], start: int) -> list[str]:
+    """The words of a snapshot run's selection, after the machine's."""
+    words = [f'{P.OPT_FILTER}={",".join(globs)}'] if globs else []
+    return words + ([f'{P.OPT_START}={start}'] if start else [])
+
+
+def case_words(cfg: Config, session: Session, name: str, start: int) -> list[str]:
+    """The words of the run of case name alone (from result start on)."""
+    glob = (name_glob(name),)
+    if session.machine is None:
+        return ktest_words(cfg, start, glob)
+    return session.machine.words + selection_words(glob, start)
+
+
 def fresh_boot(cfg: Config, session: Session) -> None:
-    """List the cases, then boot once per case (in the harness's own shuffled
-    and repeated order), each with a filter selecting only it."""
+    """List the cases, then run each alone (in the harness's own shuffled
+    and repeated order, a filter selecting only it) from a fresh machine:
+    restored from a snapshot, or booted (--fresh-boot=boot)."""
+    if cfg.fresh_boot == 'snapshot':
+        from .snapshot import Machine
+        session.machine = Machine(cfg, fresh_words(cfg))
+    try:
+        fresh_cases(cfg, session)
+    finally:
+        if session.machine is not None:
+            session.machine.close()
+
+
+def fresh_cases(cfg: Config, session: Session) -> None:
+    """fresh_boot()'s runs: the listing, then one run per case."""
     try:
         names = list_cases(cfg, session)
     except RunError as exc:
@@ -341,8 +398,9 @@ def fresh_boot(cfg: Config, session: Session) -> None:
     session.plan = names
     for index, name in enumerate(names):
         sub = Session(cfg, session.reporter)
-        sub.plan, sub.specs, sub.coverage = [name], session.specs, session.coverage
-        sub.run_selection(lambda start, n=name: ktest_words(cfg, start, (name_glob(n),)))
+        sub.plan, sub.specs = [name], session.specs
+        sub.coverage, sub.machine = session.coverage, session.machine
+        sub.run_selection(lambda start, n=name: case_words(cfg, session, n, start))
         session.run.results += sub.run.results
         session.run.boots += sub.run.boots
         if sub.run.error:
@@ -374,8 +432,17 @@ def dry_run(cfg: Config) -> int:
     import shlex
     import tempfile
     listing = cfg.list or cfg.fresh_boot
-    qmp = os.path.join(tempfile.gettempdir(), 'ktest-XXXXXX', 'qmp.sock')
+    tmp = os.path.join(tempfile.gettempdir(), 'ktest-XXXXXX')
     words = ktest_words(cfg, listing=listing)
+    if cfg.fresh_boot == 'snapshot' and not cfg.list:
+        from .snapshot import Machine
+        machine = Machine(cfg, fresh_words(cfg))
+        machine.tmp = tmp
+        print(shlex.join(machine.command()))
+        print(f'# savevm at "# ktest: {P.SAY_READY}", then per run loadvm and its words '
+              f'on COM1: {P.OPT_LIST}, then {P.OPT_FILTER}=<case> for each case')
+        return EXIT_PASS
+    qmp = os.path.join(tmp, 'qmp.sock')
     print(shlex.join(test_command(cfg, words, qmp if cfg.keys and not listing else None)))
     if cfg.fresh_boot and not cfg.list:
         print(f'# then one boot per listed case, with {P.OPT_FILTER}=<case>')

@@ -21,8 +21,17 @@ Scenario:
                                          the first entry whose text is part of
                                          the command line wins
 
-The command line is the fw_cfg opt/cmdline string (QEMU; ',,' read as ',')
-or the words joined by spaces (--exec).
+The command line is the fw_cfg opt/cmdline string or -append's (QEMU; ',,'
+read as ',') or the words joined by spaces (--exec).
+
+A command line with ktest.fresh makes it a snapshot machine (docs/protocol.md,
+"Fresh runs"): it plays "fresh" (default: the version and ready lines), then
+answers savevm and loadvm on every -qmp socket (the reply text is
+"monitor_error" when the scenario has one) and, for each line of words on
+stdin, plays the steps chosen for the command line followed by the words.
+Steps that end without "exit" or "kill" park it until the next line; a
+"hang" lasts until the next loadvm. It records each line ({"words": ...})
+and each monitor command ({"monitor": "loadvm ktest"}).
 
 STEP is one of:
     {"out": "text"}      write text to stdout, at once
@@ -51,7 +60,7 @@ import sys
 import time
 
 # Imported when needed: starting fast keeps the tests fast.
-# socket (qmp_listen), typing (annotations only).
+# socket (qmp_listen), threading (a snapshot machine), typing (annotations).
 
 
 def split_options(value: str) -> dict[str, str]:
@@ -77,7 +86,9 @@ def option(argv: list[str], name: str) -> Optional[str]:
 
 
 def cmdline_of(argv: list[str]) -> str:
-    """The kernel command line passed as fw_cfg opt/cmdline."""
+    """The kernel command line passed as fw_cfg opt/cmdline or -append."""
+    if option(argv, '-append') is not None:
+        return option(argv, '-append')
     for i, arg in enumerate(argv[:-1]):
         if arg == '-fw_cfg':
             opts = split_options(argv[i + 1])
@@ -86,21 +97,24 @@ def cmdline_of(argv: list[str]) -> str:
     return ''
 
 
-def qmp_listen(argv: list[str]) -> Optional[socket.socket]:
-    """Listen on the -qmp unix socket, as QEMU does at startup."""
-    spec = option(argv, '-qmp')
-    if spec is None:
-        return None
+def qmp_listen(argv: list[str]) -> list[socket.socket]:
+    """Listen on every -qmp unix socket, as QEMU does at startup."""
     import socket
-    path = split_options(spec.removeprefix('unix:'))
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(next(iter(path)))
-    server.listen(1)
-    return server
+    servers = []
+    for i, arg in enumerate(argv[:-1]):
+        if arg != '-qmp':
+            continue
+        path = split_options(argv[i + 1].removeprefix('unix:'))
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(next(iter(path)))
+        server.listen(1)
+        servers.append(server)
+    return servers
 
 
-def serve_keys(server: socket.socket, count: int, log: str) -> None:
-    """Answer QMP until count send-key commands came; log each one's keys."""
+def qmp_accept(server: socket.socket) -> tuple[object, Callable[[dict], None]]:
+    """Take a QMP client: its stream, and how to send it a message (after
+    the greeting, which is sent)."""
     conn, _ = server.accept()
     stream = conn.makefile('rwb')
 
@@ -110,6 +124,12 @@ def serve_keys(server: socket.socket, count: int, log: str) -> None:
         stream.flush()
 
     send({'QMP': {'version': {}, 'capabilities': []}})
+    return stream, send
+
+
+def serve_keys(server: socket.socket, count: int, log: str) -> None:
+    """Answer QMP until count send-key commands came; log each one's keys."""
+    stream, send = qmp_accept(server)
     while count:
         line = stream.readline()
         if not line:
@@ -143,7 +163,8 @@ def options_echo(cmdline: str) -> str:
         elif equals and key in values:
             values[key] = value
     words = ' '.join(f'{key}={value}' for key, value in values.items())
-    return f'# ktest: options {words}' + (' ktest.list' if listing else '') + '\n'
+    return (f'# ktest: options {words}' + (' ktest.list' if listing else '') +
+            (' ktest.fresh' if 'ktest.fresh' in cmdline.split() else '') + '\n')
 
 
 def write(stream: object, data: bytes) -> None:
@@ -152,8 +173,68 @@ def write(stream: object, data: bytes) -> None:
     stream.flush()
 
 
-def play(steps: list[dict], cmdline: str, server: Optional[socket.socket]) -> int:
-    """Play the steps; return the exit status."""
+class Monitor:
+    """A snapshot machine's QMP sockets: savevm and loadvm, recorded; loaded
+    is set by every loadvm (it ends a hang)."""
+
+    def __init__(self, servers: list, scenario: dict) -> None:
+        import threading
+        self.scenario = scenario
+        self.loaded = threading.Event()
+        for server in servers:
+            threading.Thread(target=self.serve, args=(server,), daemon=True).start()
+
+    def serve(self, server: socket.socket) -> None:
+        """Answer one client's commands, one client after another."""
+        while True:
+            stream, send = qmp_accept(server)
+            for line in stream:
+                request = json.loads(line)
+                send({'event': 'NOISE', 'data': {}})
+                hmp = request.get('arguments', {}).get('command-line', '')
+                if hmp:
+                    record(self.scenario, {'monitor': hmp})
+                    if hmp.startswith('loadvm'):
+                        self.loaded.set()
+                send({'return': self.scenario.get('monitor_error', '') if hmp else {}})
+
+
+def record(scenario: dict, entry: dict) -> None:
+    """Append entry (with this process's id) to the scenario's record."""
+    if 'record' in scenario:
+        with open(scenario['record'], 'a', encoding='utf-8') as out:
+            out.write(json.dumps(dict(entry, pid=os.getpid())) + '\n')
+
+
+def steps_for(scenario: dict, cmdline: str) -> list[dict]:
+    """The steps of the first "when" entry that cmdline holds, else "steps"."""
+    for case in scenario.get('when', []):
+        if case['cmdline'] in cmdline:
+            return case['steps']
+    return scenario.get('steps', [])
+
+
+def serve_fresh(scenario: dict, cmdline: str, servers: list) -> int:
+    """A snapshot machine: the ready line, then one run per line on stdin."""
+    monitor = Monitor(servers, scenario)
+    status = play(scenario.get('fresh', [{'out': 'KTAP version 1\n# ktest: ready\n'}]),
+                  cmdline, None, monitor)
+    if status is not None:
+        return status
+    for line in sys.stdin:
+        words = line.rstrip('\n')
+        record(scenario, {'words': words})
+        status = play(steps_for(scenario, f'{cmdline} {words}'), f'{cmdline} {words}',
+                      None, monitor)
+        if status is not None:
+            return status
+    return 0
+
+
+def play(steps: list[dict], cmdline: str, server: Optional[socket.socket],
+         monitor: Optional[Monitor] = None) -> Optional[int]:
+    """Play the steps; return the exit status (None: a snapshot machine's
+    steps ended, it parks)."""
     for step in steps:
         if 'out' in step:
             write(sys.stdout.buffer, step['out'].encode())
@@ -167,6 +248,10 @@ def play(steps: list[dict], cmdline: str, server: Optional[socket.socket]) -> in
             time.sleep(step['sleep'])
         elif 'keys' in step:
             serve_keys(server, step['keys'], step['log'])
+        elif 'hang' in step and monitor is not None:
+            monitor.loaded.clear()
+            monitor.loaded.wait(3600)
+            return None
         elif 'hang' in step:
             time.sleep(3600)
         elif 'kill' in step:
@@ -176,7 +261,7 @@ def play(steps: list[dict], cmdline: str, server: Optional[socket.socket]) -> in
             time.sleep(3600)
         elif 'exit' in step:
             return step['exit']
-    return 0
+    return None if monitor is not None else 0
 
 
 def how_started(argv: list[str]) -> tuple[str, str]:
@@ -192,15 +277,11 @@ def main() -> int:
     image, cmdline = how_started(argv)
     with open(image, encoding='utf-8') as source:
         scenario = json.load(source)
-    if 'record' in scenario:
-        with open(scenario['record'], 'a', encoding='utf-8') as out:
-            out.write(json.dumps({'argv': argv, 'cmdline': cmdline, 'pid': os.getpid()}) + '\n')
-    steps = scenario.get('steps', [])
-    for case in scenario.get('when', []):
-        if case['cmdline'] in cmdline:
-            steps = case['steps']
-            break
-    return play(steps, cmdline, qmp_listen(argv) if argv[:1] != ['--exec'] else None)
+    record(scenario, {'argv': argv, 'cmdline': cmdline})
+    servers = qmp_listen(argv) if argv[:1] != ['--exec'] else []
+    if 'ktest.fresh' in cmdline.split():
+        return serve_fresh(scenario, cmdline, servers)
+    return play(steps_for(scenario, cmdline), cmdline, servers[0] if servers else None)
 
 
 if __name__ == '__main__':

@@ -283,6 +283,17 @@ def echoing(text: str, status: Optional[int] = QEMU_PASS) -> list[dict]:
     return [{'out': head}, {'echo': True}] + steps(rest, status)
 
 
+def fresh_run(text: str, status: Optional[int] = QEMU_PASS) -> list[dict]:
+    """A snapshot machine's run: text with its options line echoed, then
+    the "done" line with the status that status (QEMU's) stands for; a
+    status that is no ktest exit (a reset, 0) ends QEMU instead; None hangs."""
+    done = {QEMU_PASS: 0, QEMU_FAIL: 1, QEMU_ERROR: 2, QEMU_RESTART: 3}
+    played = echoing(text, status)
+    if status in done:
+        played[-1] = {'out': f'# ktest: done {done[status]}\n'}
+    return played
+
+
 def rerun_lines(image: str, *options: str, failed: str = '') -> list[str]:
     """The `# rerun:` comments a failed --tap run ends with: the run again
     (options after the machine and memory), and its failed cases alone."""
@@ -330,12 +341,13 @@ class ToolTest(unittest.TestCase):
 
     def image(self, out: str = '', status: Optional[int] = QEMU_PASS,
               steps_: Optional[list] = None, when_: Optional[list] = None,
-              name: str = 'test.img') -> str:
+              name: str = 'test.img', extra: Optional[dict] = None) -> str:
         """Write a scenario image: by default print out, then exit with
-        status (None: hang); when_ entries play for matching command lines."""
+        status (None: hang); when_ entries play for matching command lines;
+        extra: more scenario keys (fake_qemu.py)."""
         scenario = {'record': str(self.record),
                     'steps': steps(out, status) if steps_ is None else steps_,
-                    'when': when_ or []}
+                    'when': when_ or [], **(extra or {})}
         path = self.tmp / name
         path.write_text(json.dumps(scenario))
         return str(path)
@@ -370,11 +382,23 @@ class ToolTest(unittest.TestCase):
             signal.signal(signal.SIGTERM, sigterm)
         return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
-    def runs(self) -> list[dict]:
-        """What fake QEMU recorded, one dict per boot: argv, cmdline."""
+    def records(self) -> list[dict]:
+        """Everything fake QEMU recorded, in order."""
         if not self.record.exists():
             return []
         return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+    def runs(self) -> list[dict]:
+        """What fake QEMU recorded, one dict per boot: argv, cmdline."""
+        return [entry for entry in self.records() if 'argv' in entry]
+
+    def words_sent(self) -> list[str]:
+        """The lines of words a snapshot machine read, in order."""
+        return [entry['words'] for entry in self.records() if 'words' in entry]
+
+    def monitor(self) -> list[str]:
+        """The monitor commands a snapshot machine got (savevm, loadvm)."""
+        return [entry['monitor'] for entry in self.records() if 'monitor' in entry]
 
     def cmdlines(self) -> list[str]:
         """The kernel command line of each boot."""

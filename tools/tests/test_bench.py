@@ -27,7 +27,7 @@ sys.path.insert(0, str(TOOLS))
 from harness import cli as harness_cli          # noqa: E402
 from harness import protocol as P               # noqa: E402
 from harness.bench import build as B            # noqa: E402
-from harness.bench import cli, doc, figures, images, rebuild, report, suite  # noqa: E402
+from harness.bench import cli, doc, figures, fresh, images, rebuild, report, suite  # noqa: E402
 from harness.bench import timing, variants      # noqa: E402
 
 RUN_QEMU = str(TOOLS / 'run_qemu.py')
@@ -122,6 +122,18 @@ class SuiteRunsTest(unittest.TestCase):
         self.assertIn('3 tests; the longest, c, takes 4.0 s alone', rows['suite_serial'].note)
         self.assertIn('not OK in some run: b, c', rows['suite_serial'].note)
         self.assertIn('longest first would take 4000 ms', rows['suite_replay'].note)
+
+
+class FreshTest(unittest.TestCase):
+    """The fresh boots' figures: per case, against the plain run and each other."""
+
+    def test_per_case_and_target(self) -> None:
+        times = {'plain': [0.5, 0.5], 'snapshot': [1.5, 2.5], 'boot': [6.0, 7.5]}
+        rows = {f.key: f for f in fresh.boot_figures('pvh', times)}
+        self.assertEqual(rows['fresh_pvh_snapshot_case'].samples, [0.015, 0.025])
+        self.assertIs(rows['fresh_pvh_snapshot_case'].met, True)    # median 20 ms
+        self.assertEqual(rows['fresh_pvh_snapshot_extra'].samples, [0.01, 0.02])
+        self.assertEqual(rows['fresh_pvh_ratio'].samples, [4.0, 3.0])
 
 
 class RateTest(unittest.TestCase):
@@ -537,7 +549,7 @@ class CommandLineTest(unittest.TestCase):
     def test_quick_skips_the_long_sections(self) -> None:
         """--quick leaves out meson test and the clean build, 3 repetitions."""
         args = cli.parse_args(['--quick', '--skip', 'images'])
-        self.assertEqual((args.skip, args.reps), (['clean', 'images', 'suite'], 3))
+        self.assertEqual((args.skip, args.reps), (['clean', 'fresh', 'images', 'suite'], 3))
         self.assertEqual(cli.parse_args([]).reps, 5)
 
 

@@ -78,6 +78,20 @@ class DryRunTest(ToolTest):
         self.assertNotIn('-qmp', first)
         self.assertEqual(then, '# then one boot per listed case, with ktest.filter=<case>')
 
+    def test_fresh_boot_from_a_snapshot(self) -> None:
+        words = self.dry('--fresh-boot', 'u.img', '--case-timeout', '500', '--cmdline', 'x=1')
+        self.assertEqual(words[words.index('-serial'):-2], [
+            '-serial', 'stdio', '-fw_cfg', 'name=opt/cmdline,string=ktest.timeout=500 x=1 '
+            'ktest.fresh'])
+        self.assertEqual(words[-2], '-qmp')
+        self.assertRegex(words[-1], r'^unix:.*/control\.sock,server=on,wait=off$')
+        pvh = self.dry('--fresh-boot=snapshot', '--boot', 'pvh', 'u.img')
+        self.assertEqual(pvh[pvh.index('-append'):pvh.index('-qmp')], [
+            '-append', 'ktest.fresh', '-drive',
+            'if=none,id=ktest-state,format=raw,snapshot=on,file=u.img'])
+        self.assertEqual(pvh[pvh.index('-kernel'):pvh.index('-kernel') + 4],
+                         ['-kernel', 'u.elf', '-initrd', 'u.elf'])   # with its symbols
+
     def test_exec_command(self) -> None:
         words = self.dry('--exec', 'build/ktest/fmt_host', '--filter', 'fmt.*',
                          '--cmdline', 'a=1 b=2')
@@ -231,6 +245,8 @@ class SmallParserTest(unittest.TestCase):
         ['k.img', '--filter', 'a.*', '--filter=b.c', '--case-timeout', '9', '--retries', '0'],
         ['--exec', 'x', '--json', 'o.json', '--log', '--max-boots', '2', '--fresh-boot'],
         ['k.img', '--elf', 'k.elf', '--disk', 'ide', '--dry-run', '--machine', 'microvm'],
+        ['--fresh-boot', 'k.img'], ['--fresh-boot=boot', 'k.img'],
+        ['k.img', '--fresh-boot', 'snapshot', '--log'],
     ]
     FALL_BACK = [
         ['--help'], ['-h'], ['k.img', '--memory', '0'], ['k.img', '--memory=x'],

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tests of test mode's selections (tools/harness/session.py) through the
-real tool against fake QEMU: --list, --fresh-boot (one boot per case),
---shuffle, --repeat and --retries, and the words each boot gets.
+real tool against fake QEMU: --list, --fresh-boot (each case from a restored
+snapshot, or one boot per case), --shuffle, --repeat and --retries, and the
+words each boot or run gets.
 
 Run: python3 tools/tests/test_modes.py (meson: suite `harness`).
 """
@@ -13,9 +14,15 @@ import re
 import unittest
 
 from harness_support import (FAILURE, PASSING, QEMU_FAIL, QEMU_PASS, QEMU_RESET, Ktap,
-                             ToolTest, echoing, rerun_lines, when)
+                             ToolTest, echoing, fresh_run, rerun_lines, when)
 
 THREE = Ktap('fmt.decimal', 'not ok fmt.hex', 'heap.alloc')
+
+
+def exact_glob(name: str) -> str:
+    """The filter glob selecting only the result name, as the harness
+    writes it: a space, comma, '*' or '?' as a backslash and its code."""
+    return re.sub(r'[ ,*?]', lambda m: f'\\{ord(m.group()):02x}', name)
 
 
 def fresh_when(run: Ktap, crash: str = '') -> list[dict]:
@@ -23,12 +30,31 @@ def fresh_when(run: Ktap, crash: str = '') -> list[dict]:
     whichever one a boot's filter names; the case crash crashes."""
     entries = [{'cmdline': 'ktest.list', 'steps': echoing(run.listing())}]
     for case in run.cases:
-        glob = re.sub(r'[\s,]', '?', case.full)
+        glob = exact_glob(case.full)
         one = Ktap(case.spec, logs={case.full: case.log}, options={'ktest.filter': glob})
         status = QEMU_PASS if case.ok else QEMU_FAIL
         out, status = ((one.boot(crash_at=0), QEMU_RESET) if case.full == crash
                        else (one.boot(), status))
         entries.append({'cmdline': f'ktest.filter={glob}', 'steps': echoing(out, status)})
+    return entries
+
+
+def snapshot_when(run: Ktap, crash: str = '', hang: str = '', exits: str = '') -> list[dict]:
+    """Scenario entries of a snapshot machine that lists run's cases and
+    runs whichever one a run's filter names: case crash resets the machine,
+    hang hangs it, exits writes the passing exit code itself."""
+    entries = [{'cmdline': 'ktest.list', 'steps': fresh_run(run.listing())}]
+    for case in run.cases:
+        glob = exact_glob(case.full)
+        one = Ktap(case.spec, logs={case.full: case.log}, options={'ktest.filter': glob})
+        if case.full in (crash, hang, exits):
+            status = QEMU_RESET if case.full == crash else None
+            played = fresh_run(one.boot(crash_at=0), status)
+            if case.full == exits:
+                played[-1] = {'exit': QEMU_PASS}
+        else:
+            played = fresh_run(one.boot(), QEMU_PASS if case.ok else QEMU_FAIL)
+        entries.append({'cmdline': f'ktest.filter={glob}', 'steps': played})
     return entries
 
 
@@ -63,21 +89,21 @@ class ListTest(ToolTest):
 
 
 class FreshBootTest(ToolTest):
-    """--fresh-boot: list the cases, then one boot per case, merged."""
+    """--fresh-boot=boot: list the cases, then one boot per case, merged."""
 
     def test_boots_merge(self) -> None:
         image = self.image(when_=fresh_when(THREE))
-        result = self.run_tool('--tap', '--fresh-boot', image)
+        result = self.run_tool('--tap', '--fresh-boot=boot', image)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.splitlines(), [
             'TAP version 13', 'ok 1 fmt.decimal', 'not ok 2 fmt.hex # FAIL', f'# {FAILURE}',
-            'ok 3 heap.alloc', *rerun_lines(image, '--fresh-boot', failed='fmt.hex'), '1..3'])
+            'ok 3 heap.alloc', *rerun_lines(image, '--fresh-boot=boot', failed='fmt.hex'), '1..3'])
         self.assertEqual(self.cmdlines(), ['ktest.list', 'ktest.filter=fmt.decimal',
                                            'ktest.filter=fmt.hex', 'ktest.filter=heap.alloc'])
 
     def test_a_crash_costs_only_its_case(self) -> None:
         image = self.image(when_=fresh_when(THREE, crash='fmt.decimal'))
-        result = self.run_tool('--test', '--fresh-boot', image)
+        result = self.run_tool('--test', '--fresh-boot=boot', image)
         self.assert_verdict(result, 1, 'FAIL: 2 of 3 cases failed')
         self.assertIn('CRASHED fmt.decimal: the machine reset while running case '
                       'fmt.decimal', result.stdout)
@@ -87,15 +113,15 @@ class FreshBootTest(ToolTest):
 
     def test_one_boot_per_parameter(self) -> None:
         run = Ktap('fmt.w[1]', 'ok fmt.w[size 8] # SKIP big')
-        result = self.run_tool('--tap', '--fresh-boot', self.image(when_=fresh_when(run)))
+        result = self.run_tool('--tap', '--fresh-boot=boot', self.image(when_=fresh_when(run)))
         self.assertEqual((result.returncode, result.stdout),
                          (0, 'TAP version 13\nok 1 fmt.w[1]\nok 2 fmt.w[size 8] # SKIP big\n'
                              '1..2\n'))
         self.assertEqual(self.cmdlines()[1:], ['ktest.filter=fmt.w[1]',
-                                               'ktest.filter=fmt.w[size?8]'])
+                                               'ktest.filter=fmt.w[size\\208]'])
 
     def test_shuffle_and_repeat_in_the_harness(self) -> None:
-        result = self.run_tool('--test', '--fresh-boot', '--shuffle', '7', '--repeat', '2',
+        result = self.run_tool('--test', '--fresh-boot=boot', '--shuffle', '7', '--repeat', '2',
                                self.image(when_=fresh_when(THREE)))
         self.assert_verdict(result, 1, 'FAIL: 2 of 6 cases failed')
         cmdlines = self.cmdlines()
@@ -110,10 +136,135 @@ class FreshBootTest(ToolTest):
         entries = fresh_when(THREE)
         entries[1] = {'cmdline': 'ktest.filter=fmt.decimal',
                       'steps': echoing(Ktap(*PASSING.names).boot())}
-        result = self.run_tool('--test', '--fresh-boot', self.image(when_=entries))
+        result = self.run_tool('--test', '--fresh-boot=boot', self.image(when_=entries))
         self.assert_verdict(result, 99, 'ERROR: a boot planned fmt.decimal, fmt.hex, '
                                         'heap.alloc, not the 1 case planned before')
         self.assertIn('NOT RUN fmt.hex\nNOT RUN heap.alloc\n', result.stdout)
+
+
+class FreshSnapshotTest(ToolTest):
+    """--fresh-boot (snapshot): one QEMU booted to ktest's ready line and
+    its state saved; the listing and then each case from that state, each
+    run's words on COM1."""
+
+    CASES = ['ktest.filter=fmt.decimal', 'ktest.filter=fmt.hex', 'ktest.filter=heap.alloc']
+
+    def test_runs_merge(self) -> None:
+        image = self.image(when_=snapshot_when(THREE))
+        result = self.run_tool('--tap', '--fresh-boot', image)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.splitlines(), [
+            'TAP version 13', 'ok 1 fmt.decimal', 'not ok 2 fmt.hex # FAIL', f'# {FAILURE}',
+            'ok 3 heap.alloc', *rerun_lines(image, '--fresh-boot', failed='fmt.hex'), '1..3'])
+        self.assertEqual(self.cmdlines(), ['ktest.fresh'])
+        self.assertEqual(self.words_sent(), ['ktest.list'] + self.CASES)
+        self.assertEqual(self.monitor(), ['savevm ktest'] + ['loadvm ktest'] * 3)
+
+    def test_a_crash_costs_its_case_and_a_boot(self) -> None:
+        image = self.image(when_=snapshot_when(THREE, crash='fmt.decimal'))
+        result = self.run_tool('--test', '--fresh-boot', image)
+        self.assert_verdict(result, 1, 'FAIL: 2 of 3 cases failed')
+        self.assertIn('CRASHED fmt.decimal: the machine reset while running case '
+                      'fmt.decimal', result.stdout)
+        self.assertIn('FAIL fmt.hex', result.stdout)
+        self.assertIn('PASS heap.alloc', result.stdout)
+        self.assertEqual(len(self.runs()), 2)
+        self.assertEqual(self.words_sent(), ['ktest.list'] + self.CASES)
+        self.assertEqual(self.monitor(), ['savevm ktest', 'loadvm ktest'] * 2)
+
+    def test_a_hang_is_restored_over(self) -> None:
+        image = self.image(when_=snapshot_when(THREE, hang='fmt.hex'))
+        result = self.run_tool('--test', '--fresh-boot', '--case-timeout', '50', image,
+                               grace_s=0.2)
+        self.assert_verdict(result, 1, 'FAIL: 1 of 3 cases failed')
+        self.assertIn('TIMEOUT fmt.hex: no result for 0.3 s while running case fmt.hex: '
+                      'hung', result.stdout)
+        self.assertIn('PASS heap.alloc', result.stdout)
+        self.assertEqual(self.cmdlines(), ['ktest.timeout=50 ktest.fresh'])
+        self.assertEqual(self.monitor(), ['savevm ktest'] + ['loadvm ktest'] * 3)
+
+    def test_an_exit_code_written_by_a_case(self) -> None:
+        image = self.image(when_=snapshot_when(THREE, exits='heap.alloc'))
+        result = self.run_tool('--test', '--fresh-boot', image)
+        self.assert_verdict(result, 1, 'FAIL: 2 of 3 cases failed')
+        self.assertIn('CRASHED heap.alloc: exit code "pass" while running case heap.alloc, '
+                      'not written by ktest', result.stdout)
+
+    def test_a_run_must_echo_its_words(self) -> None:
+        entries = snapshot_when(THREE)
+        entries[1] = {'cmdline': 'ktest.filter=fmt.decimal',
+                      'steps': [{'out': Ktap('fmt.decimal').boot().replace(
+                          'ktest.start=0', 'ktest.start=0 ktest.fresh') + '# ktest: done 0\n'}]}
+        result = self.run_tool('--test', '--fresh-boot', self.image(when_=entries))
+        self.assert_verdict(result, 99, 'ERROR: the image read ktest.filter=, the harness '
+                                        'passed ktest.filter=fmt.decimal')
+        self.assertIn('NOT RUN fmt.hex\nNOT RUN heap.alloc\n', result.stdout)
+
+    def test_no_ready_line(self) -> None:
+        fresh = [{'out': "KTAP version 1\n# ktest: unknown option 'ktest.x'\n"},
+                 {'exit': 37}]
+        result = self.run_tool('--test', '--fresh-boot', self.image(extra={'fresh': fresh}))
+        self.assert_verdict(result, 99, 'ERROR: ktest.fresh: QEMU ended (status 37) before '
+                                        "the ready line (the image said: unknown option "
+                                        "'ktest.x')")
+        self.assertEqual(self.monitor(), [])
+
+    def test_a_machine_that_cannot_be_saved(self) -> None:
+        refusal = "Error: Device 'disk' is writable but does not support snapshots\r\n"
+        image = self.image(when_=snapshot_when(THREE), extra={'monitor_error': refusal})
+        result = self.run_tool('--test', '--fresh-boot', image)
+        self.assert_verdict(result, 99, "ERROR: QEMU could not save the machine state: "
+                                        "Error: Device 'disk' is writable but does not "
+                                        'support snapshots (try --fresh-boot=boot)')
+        self.assertEqual(self.words_sent(), [])
+
+    def test_one_run_per_parameter(self) -> None:
+        run = Ktap('fmt.w[1]', 'ok fmt.w[size 8] # SKIP big', 'fmt.w[*]')
+        result = self.run_tool('--tap', '--fresh-boot', self.image(when_=snapshot_when(run)))
+        self.assertEqual((result.returncode, result.stdout), (0, (
+            'TAP version 13\nok 1 fmt.w[1]\nok 2 fmt.w[size 8] # SKIP big\nok 3 fmt.w[*]\n'
+            '1..3\n')))
+        self.assertEqual(self.words_sent()[1:], ['ktest.filter=fmt.w[1]',
+                                                 'ktest.filter=fmt.w[size\\208]',
+                                                 'ktest.filter=fmt.w[\\2a]'])
+
+    def test_shuffle_and_repeat_in_the_harness(self) -> None:
+        result = self.run_tool('--test', '--fresh-boot', '--shuffle', '7', '--repeat', '2',
+                               self.image(when_=snapshot_when(THREE)))
+        self.assert_verdict(result, 1, 'FAIL: 2 of 6 cases failed')
+        words = self.words_sent()
+        self.assertEqual(words[0], 'ktest.list')
+        self.assertEqual(words[1:4], words[4:])
+        self.assertEqual(sorted(words[1:4]), self.CASES)
+
+    def test_pvh_saves_into_an_unseen_drive(self) -> None:
+        image = self.image(when_=snapshot_when(THREE))
+        (self.tmp / 'test.elf').write_bytes(b'')
+        result = self.run_tool('--test', '--fresh-boot', '--boot', 'pvh', image)
+        self.assert_verdict(result, 1, 'FAIL: 1 of 3 cases failed')
+        argv = self.runs()[0]['argv']
+        self.assertEqual(argv[argv.index('-kernel') + 1], str(self.tmp / 'test.elf'))
+        self.assertIn(f'if=none,id=ktest-state,format=raw,snapshot=on,file={image}', argv)
+        self.assertEqual(argv[argv.index('-append') + 1], 'ktest.fresh')
+
+    def test_the_way_to_fresh_boot(self) -> None:
+        image = self.image()
+        result = self.run_tool('--dry-run', '--fresh-boot', image)
+        first, second = result.stdout.splitlines()
+        self.assertIn('ktest.fresh', first)
+        self.assertTrue(second.startswith('# savevm at "# ktest: ready"'), second)
+        result = self.run_tool('--dry-run', '--fresh-boot', '--keys', 'a', image)
+        self.assertIn('# then one boot per listed case', result.stdout)
+        result = self.run_tool('--dry-run', '--fresh-boot', '--coverage', image)
+        self.assertIn('# then one boot per listed case', result.stdout)
+        for other in (['--keys', 'a'], ['--coverage'], ['--coverage-per-case', 'cov']):
+            result = self.run_tool('--fresh-boot=snapshot', *other, image)
+            self.assertEqual((result.returncode, result.stderr), (2, (
+                'run_qemu.py: error: --fresh-boot=snapshot cannot type --keys, wait for '
+                '--gdb, run --exec or collect --coverage: use --fresh-boot=boot\n')))
+        result = self.run_tool('--fresh-boot=fast', image)
+        self.assertEqual((result.returncode, result.stderr), (2, (
+            "run_qemu.py: error: --fresh-boot: expected snapshot or boot, got 'fast'\n")))
 
 
 class OrderTest(ToolTest):

@@ -29,7 +29,7 @@ EXIT_USAGE = 2
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
-SECTIONS = ('images', 'cases', 'rebuild', 'suite', 'clean')
+SECTIONS = ('images', 'cases', 'fresh', 'rebuild', 'suite', 'clean')
 DEFAULT_TOUCH = 'kernel/lib/string_test.c'
 
 DESCRIPTION = ('Measure the edit-build-test loop (issue 7): QEMU floor, boot to exit '
@@ -37,8 +37,10 @@ DESCRIPTION = ('Measure the edit-build-test loop (issue 7): QEMU floor, boot to 
                'wall time, clean build and one-file rebuild. Prints a markdown table.')
 
 EPILOG = ('sections for --skip: images (every test image), cases (trivial_1 against '
-          'trivial_1000, serial throughput), rebuild (touch one test file), suite '
-          '(meson test, serial and parallel), clean (fresh configure and build).\n'
+          'trivial_1000, serial throughput), fresh (--fresh-boot of trivial_100 from a '
+          'snapshot and by booting, under --boot pvh and bios), rebuild (touch one test '
+          'file), suite (meson test, serial and parallel), clean (fresh configure and '
+          'build).\n'
           'The floor is always measured. With the defaults a run takes about 4 minutes '
           'on an idle 2-core machine (most of it meson test and the clean build); '
           '--quick takes under a minute.\n\n'
@@ -72,7 +74,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--build-reps', type=positive_int, default=1, metavar='N',
                         help='repetitions of the clean configure and build (default 1)')
     parser.add_argument('--quick', action='store_true',
-                        help='fewer repetitions and no meson test or clean build')
+                        help='fewer repetitions and no meson test, clean build or fresh boots')
     parser.add_argument('--skip', type=section_list, action='append', default=[],
                         metavar='SECTION[,SECTION]', help='leave sections out (see below)')
     parser.add_argument('--variants', action='store_true',
@@ -109,7 +111,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
     args.skip = sorted({name for names in args.skip for name in names})
     if args.quick:
-        args.skip = sorted(set(args.skip) | {'suite', 'clean'})
+        args.skip = sorted(set(args.skip) | {'suite', 'clean', 'fresh'})
     if args.reps is None:
         args.reps = 3 if args.quick else 5
     args.command = shlex.join(argv) if argv else '(defaults)'

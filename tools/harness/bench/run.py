@@ -100,8 +100,12 @@ def boot_figures(args: argparse.Namespace, build: Build,
 
 def build_figures(args: argparse.Namespace, tools: Tools, build: Build, cross: list[str],
                   touch: str) -> list[Figure]:
-    """The rebuild, the meson test runs and the clean build, unless skipped."""
+    """The fresh boots, the rebuild, the meson test runs and the clean build,
+    unless skipped."""
     figures: list[Figure] = []
+    if 'fresh' not in args.skip:
+        from .fresh import fresh_figures
+        figures += fresh_figures(tools.ninja, build, args.reps)
     if 'rebuild' not in args.skip:
         from .rebuild import rebuild_figures
         figures += rebuild_figures(tools.ninja, build, touch, args.reps)
