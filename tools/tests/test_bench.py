@@ -58,7 +58,7 @@ os.environ.pop('KTEST_BOOT', None)
 def meson_test_entry(name: str, args: list[str], suite: str = 'unit') -> dict:
     """An intro-tests.json entry of a test run by the harness, as meson writes it."""
     return {'name': name, 'suite': [f'ktest-kernel:{suite}'], 'workdir': None, 'env': {},
-            'cmd': [sys.executable, RUN_QEMU] + args}
+            'cmd': [sys.executable, '-S', RUN_QEMU] + args}
 
 
 def fake_build(directory: str, **options: object) -> B.Build:
@@ -66,7 +66,7 @@ def fake_build(directory: str, **options: object) -> B.Build:
     values = {'qemu': 'qemu-system-x86_64', 'memory': 128, 'machine': 'pc',
               'case_timeout': 0}
     values.update(options)
-    return B.Build(directory, str(TOOLS.parent), [], values, sys.executable)
+    return B.Build(directory, str(TOOLS.parent), [], values, [sys.executable, '-S'])
 
 
 class TempDirTest(unittest.TestCase):
@@ -238,7 +238,8 @@ class HarnessArgsTest(TempDirTest):
         """A bench image gets the arguments meson gives a plain test image."""
         # intro-tests.json's command of `string`, an image with no settings of its own.
         test = ['ktest/string_test.img', '--test', '--qemu', 'qemu-system-x86_64',
-                '--machine', 'pc', '--memory', '128', '--tap']
+                '--ovmf', '/usr/share/ovmf/OVMF.fd', '--machine', 'pc', '--memory', '128',
+                '--tap']
         args = images.bench_args(fake_build(str(self.tmp)), 'string')
         self.assertEqual(args[0], str(self.tmp / 'ktest' / 'string_test.img'))
         self.assertEqual(args[1:], test[1:])
@@ -247,7 +248,8 @@ class HarnessArgsTest(TempDirTest):
         """--case-timeout only when the case_timeout option is set."""
         self.assertNotIn('--case-timeout', B.harness_args(fake_build('b')))
         args = B.harness_args(fake_build('b', case_timeout=300, machine='q35', memory=64))
-        self.assertEqual(args, ['--qemu', 'qemu-system-x86_64', '--case-timeout', '300',
+        self.assertEqual(args, ['--qemu', 'qemu-system-x86_64', '--ovmf',
+                                '/usr/share/ovmf/OVMF.fd', '--case-timeout', '300',
                                 '--machine', 'q35', '--memory', '64'])
 
     def test_the_harness_accepts_them(self) -> None:
@@ -343,6 +345,7 @@ class LoadBuildTest(TempDirTest):
         build = B.load_build(str(self.tmp))
         self.assertEqual((build.source, build.qemu, build.python, build.options['case_timeout']),
                          ('/src', 'qemu-x', '/opt/python3', 0))
+        self.assertEqual(build.python_cmd, ['/opt/python3', '-S'])
         self.assertEqual(build.run_qemu, '/src/tools/run_qemu.py')
 
     def test_unexpected_data_is_a_usage_error(self) -> None:

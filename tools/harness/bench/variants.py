@@ -84,9 +84,9 @@ def python_starts(build: Build, one: Image) -> list[tuple[str, list[str]]]:
     if os.path.realpath(build.python) != os.path.realpath(sys.executable):
         starts.append((f'{build.python} -c pass (the python meson runs tests and mkimage.py with)',
                        [build.python, '-c', 'pass']))
-    image = one.harness_cmd[2]              # [python, run_qemu.py, IMAGE, ...]
+    image = one.harness_cmd[one.harness_cmd.index(build.run_qemu) + 1]
     starts.append(('run_qemu.py --test --dry-run with that python (start-up, no QEMU)',
-                   [build.python, build.run_qemu, '--test', '--dry-run', image]))
+                   build.python_cmd + [build.run_qemu, '--test', '--dry-run', image]))
     return starts
 
 
