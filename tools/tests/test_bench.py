@@ -538,10 +538,14 @@ class CommandLineTest(unittest.TestCase):
             self.assert_usage_error(['-C', tmp], 'is not a configured meson build directory')
 
     def test_quick_skips_the_long_sections(self) -> None:
-        """--quick leaves out meson test and the clean build, 3 repetitions."""
-        args = cli.parse_args(['--quick', '--skip', 'images'])
-        self.assertEqual((args.skip, args.reps), (['clean', 'images', 'suite'], 3))
-        self.assertEqual(cli.parse_args([]).reps, 5)
+        """--quick leaves out meson test, the clean build and the QEMU-alone
+        images, 3 repetitions, one run of each image through the harness."""
+        args = cli.parse_args(['--quick', '--skip', 'fresh'])
+        self.assertEqual((args.skip, args.reps, args.harness_reps),
+                         (['clean', 'fresh', 'images', 'suite'], 3, 1))
+        args = cli.parse_args([])
+        self.assertEqual((args.reps, args.harness_reps), (5, 5))
+        self.assertEqual(cli.parse_args(['--reps', '2', '--harness-reps', '9']).harness_reps, 2)
 
 
 class EntryPointTest(unittest.TestCase):
