@@ -27,7 +27,7 @@ sys.path.insert(0, str(TOOLS))
 from harness import cli as harness_cli          # noqa: E402
 from harness import protocol as P               # noqa: E402
 from harness.bench import build as B            # noqa: E402
-from harness.bench import cli, doc, figures, fresh, images, rebuild, report, suite  # noqa: E402
+from harness.bench import cli, doc, figures, images, rebuild, report, suite  # noqa: E402
 from harness.bench import timing, variants      # noqa: E402
 
 RUN_QEMU = str(TOOLS / 'run_qemu.py')
@@ -58,7 +58,7 @@ os.environ.pop('KTEST_BOOT', None)
 def meson_test_entry(name: str, args: list[str], suite: str = 'unit') -> dict:
     """An intro-tests.json entry of a test run by the harness, as meson writes it."""
     return {'name': name, 'suite': [f'ktest-kernel:{suite}'], 'workdir': None, 'env': {},
-            'cmd': [sys.executable, RUN_QEMU] + args}
+            'cmd': [sys.executable, '-S', RUN_QEMU] + args}
 
 
 def fake_build(directory: str, **options: object) -> B.Build:
@@ -66,7 +66,7 @@ def fake_build(directory: str, **options: object) -> B.Build:
     values = {'qemu': 'qemu-system-x86_64', 'memory': 128, 'machine': 'pc',
               'case_timeout': 0}
     values.update(options)
-    return B.Build(directory, str(TOOLS.parent), [], values, sys.executable)
+    return B.Build(directory, str(TOOLS.parent), [], values, [sys.executable, '-S'])
 
 
 class TempDirTest(unittest.TestCase):
@@ -122,18 +122,6 @@ class SuiteRunsTest(unittest.TestCase):
         self.assertIn('3 tests; the longest, c, takes 4.0 s alone', rows['suite_serial'].note)
         self.assertIn('not OK in some run: b, c', rows['suite_serial'].note)
         self.assertIn('longest first would take 4000 ms', rows['suite_replay'].note)
-
-
-class FreshTest(unittest.TestCase):
-    """The fresh boots' figures: per case, against the plain run and each other."""
-
-    def test_per_case_and_target(self) -> None:
-        times = {'plain': [0.5, 0.5], 'snapshot': [1.5, 2.5], 'boot': [6.0, 7.5]}
-        rows = {f.key: f for f in fresh.boot_figures('pvh', times)}
-        self.assertEqual(rows['fresh_pvh_snapshot_case'].samples, [0.015, 0.025])
-        self.assertIs(rows['fresh_pvh_snapshot_case'].met, True)    # median 20 ms
-        self.assertEqual(rows['fresh_pvh_snapshot_extra'].samples, [0.01, 0.02])
-        self.assertEqual(rows['fresh_pvh_ratio'].samples, [4.0, 3.0])
 
 
 class RateTest(unittest.TestCase):
@@ -250,7 +238,8 @@ class HarnessArgsTest(TempDirTest):
         """A bench image gets the arguments meson gives a plain test image."""
         # intro-tests.json's command of `string`, an image with no settings of its own.
         test = ['ktest/string_test.img', '--test', '--qemu', 'qemu-system-x86_64',
-                '--machine', 'pc', '--memory', '128', '--tap']
+                '--ovmf', '/usr/share/ovmf/OVMF.fd', '--machine', 'pc', '--memory', '128',
+                '--tap']
         args = images.bench_args(fake_build(str(self.tmp)), 'string')
         self.assertEqual(args[0], str(self.tmp / 'ktest' / 'string_test.img'))
         self.assertEqual(args[1:], test[1:])
@@ -259,7 +248,8 @@ class HarnessArgsTest(TempDirTest):
         """--case-timeout only when the case_timeout option is set."""
         self.assertNotIn('--case-timeout', B.harness_args(fake_build('b')))
         args = B.harness_args(fake_build('b', case_timeout=300, machine='q35', memory=64))
-        self.assertEqual(args, ['--qemu', 'qemu-system-x86_64', '--case-timeout', '300',
+        self.assertEqual(args, ['--qemu', 'qemu-system-x86_64', '--ovmf',
+                                '/usr/share/ovmf/OVMF.fd', '--case-timeout', '300',
                                 '--machine', 'q35', '--memory', '64'])
 
     def test_the_harness_accepts_them(self) -> None:
@@ -355,6 +345,7 @@ class LoadBuildTest(TempDirTest):
         build = B.load_build(str(self.tmp))
         self.assertEqual((build.source, build.qemu, build.python, build.options['case_timeout']),
                          ('/src', 'qemu-x', '/opt/python3', 0))
+        self.assertEqual(build.python_cmd, ['/opt/python3', '-S'])
         self.assertEqual(build.run_qemu, '/src/tools/run_qemu.py')
 
     def test_unexpected_data_is_a_usage_error(self) -> None:
@@ -547,10 +538,14 @@ class CommandLineTest(unittest.TestCase):
             self.assert_usage_error(['-C', tmp], 'is not a configured meson build directory')
 
     def test_quick_skips_the_long_sections(self) -> None:
-        """--quick leaves out meson test and the clean build, 3 repetitions."""
-        args = cli.parse_args(['--quick', '--skip', 'images'])
-        self.assertEqual((args.skip, args.reps), (['clean', 'fresh', 'images', 'suite'], 3))
-        self.assertEqual(cli.parse_args([]).reps, 5)
+        """--quick leaves out meson test, the clean build and the QEMU-alone
+        images, 3 repetitions, one run of each image through the harness."""
+        args = cli.parse_args(['--quick', '--skip', 'fresh'])
+        self.assertEqual((args.skip, args.reps, args.harness_reps),
+                         (['clean', 'fresh', 'images', 'suite'], 3, 1))
+        args = cli.parse_args([])
+        self.assertEqual((args.reps, args.harness_reps), (5, 5))
+        self.assertEqual(cli.parse_args(['--reps', '2', '--harness-reps', '9']).harness_reps, 2)
 
 
 class EntryPointTest(unittest.TestCase):

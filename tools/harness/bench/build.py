@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..config import DEFAULT_MEMORY_MIB, DEFAULT_QEMU, UsageError
+from ..config import DEFAULT_MEMORY_MIB, DEFAULT_OVMF, DEFAULT_QEMU, UsageError
 from .common import BenchError, last_line
 
 
@@ -26,7 +26,12 @@ class Build:
     source: str
     tests: list[dict]
     options: dict[str, object]
-    python: str             # the interpreter meson starts run_qemu.py with
+    python_cmd: list[str]   # the interpreter meson starts run_qemu.py with, and its flags
+
+    @property
+    def python(self) -> str:
+        """The interpreter meson starts run_qemu.py with."""
+        return self.python_cmd[0]
 
     @property
     def run_qemu(self) -> str:
@@ -48,10 +53,20 @@ def read_json(path: str) -> Any:
         raise UsageError(f'cannot read {path}: {exc}') from None
 
 
+def harness_at(cmd: list[str]) -> int:
+    """Where run_qemu.py is in a meson test's command `PYTHON [FLAGS] run_qemu.py
+    ...` (meson runs it as `python3 -S run_qemu.py`), or 0 when it is not there."""
+    for i, arg in enumerate(cmd[1:], 1):
+        if arg.endswith('run_qemu.py'):
+            return i
+        if not arg.startswith('-'):
+            return 0
+    return 0
+
+
 def runs_harness(test: dict) -> bool:
-    """A meson test whose command is `PYTHON run_qemu.py ...`."""
-    cmd = test['cmd']
-    return len(cmd) > 1 and cmd[1].endswith('run_qemu.py')
+    """A meson test whose command is `PYTHON [FLAGS] run_qemu.py ...`."""
+    return harness_at(test['cmd']) > 0
 
 
 def load_build(build_dir: str) -> Build:
@@ -67,7 +82,8 @@ def load_build(build_dir: str) -> Build:
     try:
         source = info['directories']['source']
         options = {o['name']: o['value'] for o in raw}
-        python = next((t['cmd'][0] for t in tests if runs_harness(t)), sys.executable)
+        python = next((t['cmd'][:harness_at(t['cmd'])] for t in tests if runs_harness(t)),
+                      [sys.executable])
     except (KeyError, TypeError, IndexError):
         raise UsageError(f'{info_dir}: unexpected introspection data; reconfigure with '
                          f"'meson setup --reconfigure {build_dir}'") from None
@@ -111,7 +127,7 @@ def harness_args(build: Build) -> list[str]:
     machine or memory), in its order; a test then adds --tap. Keep in step
     with `harness_args` and `args` there."""
     opts = build.options
-    args = ['--qemu', build.qemu]
+    args = ['--qemu', build.qemu, '--ovmf', str(opts.get('ovmf', DEFAULT_OVMF))]
     case_timeout = int(opts.get('case_timeout', 0) or 0)   # 0: the image's own budget
     if case_timeout > 0:
         args += ['--case-timeout', str(case_timeout)]
@@ -122,7 +138,7 @@ def harness_args(build: Build) -> list[str]:
 def is_image_test(test: dict) -> bool:
     """A meson test that boots a disk image through run_qemu.py --test."""
     cmd = test['cmd']
-    return (len(cmd) > 2 and runs_harness(test) and '--test' in cmd
+    return (runs_harness(test) and '--test' in cmd
             and '--exec' not in cmd and any(a.endswith('.img') for a in cmd))
 
 

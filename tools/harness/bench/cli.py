@@ -29,21 +29,25 @@ EXIT_USAGE = 2
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
-SECTIONS = ('images', 'cases', 'fresh', 'rebuild', 'suite', 'clean')
+SECTIONS = ('images', 'harness', 'start', 'fresh', 'cases', 'rebuild', 'suite', 'clean')
+QUICK_SKIPS = {'images', 'suite', 'clean'}
 DEFAULT_TOUCH = 'kernel/lib/string_test.c'
 
-DESCRIPTION = ('Measure the edit-build-test loop (issue 7): QEMU floor, boot to exit '
-               'of every test image, ktest cost per case, serial throughput, meson test '
-               'wall time, clean build and one-file rebuild. Prints a markdown table.')
+DESCRIPTION = ('Measure the edit-build-test loop: the SeaBIOS and PVH floors, every test '
+               'image through the harness booted PVH and BIOS, the harness\'s start, '
+               '--fresh-boot per case, boot to exit of every test image with QEMU alone, '
+               'ktest cost per case, serial throughput, meson test wall time (default setup '
+               'and --setup bios), clean build and one-file rebuild. Prints a markdown table.')
 
-EPILOG = ('sections for --skip: images (every test image), cases (trivial_1 against '
-          'trivial_1000, serial throughput), fresh (--fresh-boot of trivial_100 from a '
-          'snapshot and by booting, under --boot pvh and bios), rebuild (touch one test '
-          'file), suite (meson test, serial and parallel), clean (fresh configure and '
-          'build).\n'
-          'The floor is always measured. With the defaults a run takes about 4 minutes '
-          'on an idle 2-core machine (most of it meson test and the clean build); '
-          '--quick takes under a minute.\n\n'
+EPILOG = ('sections for --skip: images (every test image, QEMU alone), harness (every '
+          'test image through the harness, PVH and BIOS), start (the harness\'s start, with '
+          'a stand-in for QEMU), fresh (--fresh-boot per case), cases (trivial_1 against '
+          'trivial_1000, serial throughput), rebuild (touch one test file), suite (meson '
+          'test: serial, parallel, --setup bios), clean (fresh configure and build).\n'
+          'The floors are always measured. With the defaults a run takes about 10 minutes '
+          'on an idle 2-core machine; --quick (no QEMU-alone image table, meson test or clean '
+          'build, one run of each image through the harness, ten --fresh-boot cases) about '
+          'a minute.\n\n'
           'examples:\n'
           '  tools/bench.py                           # build dir build, 5 repetitions\n'
           '  tools/bench.py -C build-clang --quick\n'
@@ -68,19 +72,24 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--reps', type=positive_int, metavar='N',
                         help='repetitions of each boot and of the rebuild (default 5; 3 '
                              'with --quick)')
+    parser.add_argument('--harness-reps', type=positive_int, metavar='N',
+                        help='repetitions of each test image through the harness (default '
+                             '--reps; 1 with --quick)')
     parser.add_argument('--suite-reps', type=positive_int, default=1, metavar='N',
-                        help='repetitions of the two meson test runs (default 1: a run '
-                             'takes minutes)')
+                        help='repetitions of the three meson test runs (default 1: a '
+                             'run takes minutes)')
     parser.add_argument('--build-reps', type=positive_int, default=1, metavar='N',
                         help='repetitions of the clean configure and build (default 1)')
     parser.add_argument('--quick', action='store_true',
-                        help='fewer repetitions and no meson test, clean build or fresh boots')
+                        help='fewer repetitions; no QEMU-alone image table, meson test or '
+                             'clean build')
     parser.add_argument('--skip', type=section_list, action='append', default=[],
                         metavar='SECTION[,SECTION]', help='leave sections out (see below)')
     parser.add_argument('--variants', action='store_true',
                         help='also time the floor and the bench images with one QEMU option '
                              'changed at a time (-vga, -m, -machine, image size), the '
-                             "firmware's share of the floor and Python's start-up")
+                             "firmware's share of the floor and Python's start-up, and list "
+                             "the harness's slowest imports (-X importtime)")
 
 
 def add_input_output_options(parser: argparse.ArgumentParser) -> None:
@@ -111,9 +120,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
     args.skip = sorted({name for names in args.skip for name in names})
     if args.quick:
-        args.skip = sorted(set(args.skip) | {'suite', 'clean', 'fresh'})
+        args.skip = sorted(set(args.skip) | QUICK_SKIPS)
     if args.reps is None:
         args.reps = 3 if args.quick else 5
+    if args.harness_reps is None:
+        args.harness_reps = 1 if args.quick else args.reps
+    args.harness_reps = min(args.harness_reps, args.reps)
     args.command = shlex.join(argv) if argv else '(defaults)'
     return args
 

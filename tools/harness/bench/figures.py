@@ -15,6 +15,12 @@ TARGET_FLOOR_RATIO = 1.5
 TARGET_CASES_S = 0.100
 TARGET_SUITE_RATIO = 1.25
 TARGET_REBUILD_S = 2.0
+TARGET_PVH_RATIO = 0.5      # trivial_1 and basic_boot through the harness, PVH, ÷ SeaBIOS floor
+TARGET_OVERHEAD_S = 0.100   # a unit image through the harness, above its own test work
+TARGET_START_S = 0.025      # the harness's Python, from its start until QEMU starts
+TARGET_FRESH_CASE_S = 0.020     # per case under --fresh-boot
+SUITE_BEFORE_S = 45.0       # meson test, whole suite, 2 processes, before PVH boots
+TARGET_SUITE_S = SUITE_BEFORE_S / 2
 # A rate is bytes over a time difference between two boots; below this the
 # difference is noise, and the rate would be meaningless (or negative).
 MIN_RATE_TIME_S = 0.010
@@ -67,6 +73,11 @@ def fmt_value(value: Optional[float], unit: str) -> str:
     return f'{value * 1000:.2f} ms'
 
 
+def at_most(samples: list[float], target: float) -> Optional[bool]:
+    """Whether the median of samples is at most target (None without samples)."""
+    return statistics.median(samples) <= target if samples else None
+
+
 def verdict(met: Optional[bool]) -> str:
     """The 'met' column."""
     return '' if met is None else ('yes' if met else '**no**')
@@ -96,7 +107,7 @@ def rates(sizes: list[float], times: list[float]) -> tuple[list[float], str]:
 
 def floor_figures(floor: Image) -> list[Figure]:
     """The floor row."""
-    return [Figure('floor', 'floor: 512-byte boot sector to isa-debug-exit, QEMU alone',
+    return [Figure('floor', 'SeaBIOS floor: 512-byte boot sector to isa-debug-exit, QEMU alone',
                    's', seconds_of(floor))]
 
 

@@ -11,7 +11,7 @@ import sys
 
 from .. import protocol as P
 from ..qemu import SECTOR
-from .build import Build, harness_args, is_image_test, suite_of, test_env
+from .build import Build, harness_args, harness_at, is_image_test, suite_of, test_env
 from .common import BenchError, last_line
 from .timing import Image
 
@@ -78,11 +78,12 @@ def image_test(build: Build, test: dict) -> Image:
     cwd = test.get('workdir') or build.dir
     env = test_env(test)
     image = Image(test['name'], suite_of(test), [], test['cmd'], cwd, env)
-    needs_harness = [a for a in test['cmd'][2:] if a in NEEDS_HARNESS]
+    at = harness_at(test['cmd'])
+    needs_harness = [a for a in test['cmd'][at + 1:] if a in NEEDS_HARNESS]
     if needs_harness:
         image.skipped = f'needs the harness ({needs_harness[0]})'
     else:
-        image.qemu_cmd = dry_run(test['cmd'][1], test['cmd'][2:], cwd, env)
+        image.qemu_cmd = dry_run(test['cmd'][at], test['cmd'][at + 1:], cwd, env)
     return image
 
 
@@ -105,4 +106,4 @@ def bench_image(build: Build, name: str) -> Image:
     args = bench_args(build, name)
     env = dict(os.environ)
     return Image(name, 'bench', dry_run(build.run_qemu, args, build.dir, env),
-                 [build.python, build.run_qemu] + args, build.dir, env)
+                 build.python_cmd + [build.run_qemu] + args, build.dir, env)

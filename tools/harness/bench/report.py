@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from .. import protocol as P
 from .doc import DOC_HEADING
 from .figures import Figure, fmt_value, verdict
+from .start import StartRuns
+from .through import HarnessImage
 from .timing import Image, seconds_of
+from .ways import (IMPORTS_HEADING, IMPORTS_INTRO, THROUGH_HEADING, THROUGH_INTRO,
+                   imports_table, through_table)
 
 IMAGES_HEADING = '### Boot to exit of each test image, QEMU alone'
 IMAGES_INTRO = ('The exact QEMU command `run_qemu.py --test --dry-run` gives for the image; '
@@ -31,6 +35,8 @@ class Results:
     floor: Optional[Image]
     images: list[Image]
     variants: list[Figure]
+    through: list[HarnessImage] = field(default_factory=list)
+    start: Optional[StartRuns] = None       # with --variants: the imports
 
 
 def table(figures: list[Figure]) -> list[str]:
@@ -94,7 +100,9 @@ def variant_table(figures: list[Figure]) -> list[str]:
 def repetitions(settings: dict[str, object]) -> str:
     """How many times each kind of figure was measured."""
     skipped = settings['skipped']
-    parts = [f"{settings['reps']} repetitions of each boot and rebuild"]
+    parts = [f"{settings['reps']} repetitions of each boot and rebuild",
+             f"{settings.get('harness_reps', settings['reps'])} of each test image through "
+             'the harness']
     if 'suite' not in skipped:     # type: ignore[operator]
         parts.append(f"{settings['suite_reps']} of each `meson test` run")
     if 'clean' not in skipped:     # type: ignore[operator]
@@ -104,11 +112,13 @@ def repetitions(settings: dict[str, object]) -> str:
 
 def measured(info: dict[str, object], settings: dict[str, object]) -> str:
     """The paragraph that says where, when and how the figures were measured."""
+    during = info.get('load_during')
+    load = (f"load average {info['load_average']} at the start, "
+            + (f'{during[0]}-{during[1]} at the start of each repetition, ' if during else '')
+            + f"{info['load_average_end']} at the end")
     return (f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, "
             f"QEMU {info['qemu']}, Python {info['python']} (the build runs "
-            f"`{info['build_python']}`), commit {info['commit']}, "
-            f"load average {info['load_average']} at the start and "
-            f"{info['load_average_end']} at the end, with "
+            f"`{info['build_python']}`), commit {info['commit']}, {load}, with "
             f"`tools/bench.py {settings['command']}` ({repetitions(settings)}). "
             'Times are wall clock; QEMU runs under TCG.')
 
@@ -117,12 +127,18 @@ def report(results: Results) -> str:
     """The markdown section: machine, the figures, per-image times, variants."""
     out = [DOC_HEADING, '', measured(results.info, results.settings), '']
     out += table(results.main)
+    if results.through:
+        out += ['', THROUGH_HEADING, '', THROUGH_INTRO, '']
+        out += through_table(results.through)
     if results.floor is not None and results.images:
         out += ['', IMAGES_HEADING, '', IMAGES_INTRO, '']
         out += image_table(results.floor, results.images)
     if results.variants:
         out += ['', VARIANTS_HEADING, '']
         out += variant_table(results.variants)
+    if results.start is not None and results.start.import_us:
+        out += ['', IMPORTS_HEADING, '', IMPORTS_INTRO, '']
+        out += imports_table(results.start)
     return '\n'.join(out) + '\n'
 
 
@@ -137,6 +153,12 @@ def image_json(image: Image) -> dict[str, object]:
             'harness_seconds': image.harness}
 
 
+def through_json(image: HarnessImage) -> dict[str, object]:
+    """One image's runs through the harness for --json."""
+    return {'name': image.name, 'suite': image.suite, 'cmd': image.cmd,
+            'ways': {way: asdict(runs) for way, runs in image.ways.items()}}
+
+
 def figure_json(figure: Figure) -> dict[str, object]:
     """A figure with its statistics, for --json."""
     return dict(asdict(figure), min=figure.min, median=figure.median, max=figure.max)
@@ -148,7 +170,10 @@ def write_json(path: str, results: Results) -> None:
     data = {'machine': results.info, 'settings': results.settings,
             'figures': [figure_json(f) for f in results.main],
             'images': [image_json(i) for i in floor + results.images],
-            'variants': [figure_json(f) for f in results.variants]}
+            'variants': [figure_json(f) for f in results.variants],
+            'through_the_harness': [through_json(i) for i in results.through]}
+    if results.start is not None:
+        data['imports_before_qemu_us'] = results.start.import_us
     with open(path, 'w', encoding='utf-8') as f:
         json.dump(data, f, indent=2)
         f.write('\n')

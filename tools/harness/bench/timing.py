@@ -16,7 +16,7 @@ from typing import IO, Optional
 from .. import protocol as P
 from ..boot import decode_line
 from ..ktap import KtapParser, ProtocolError
-from .common import BenchError, last_line, progress
+from .common import BenchError, last_line
 
 BOOT_LIMIT_S = 120.0        # a QEMU-alone boot that takes longer is a hang
 TAP_BAIL_OUT = 'Bail out!'  # TAP: the harness's run failed
@@ -148,13 +148,3 @@ def time_harness(cmd: list[str], cwd: str, env: dict[str, str]) -> float:
                          f'{harness_failure(proc.stdout, proc.stderr, proc.returncode)}')
     return seconds
 
-
-def boot_rounds(floor: Image, images: list[Image], cases: list[Image], reps: int) -> None:
-    """Boot everything round-robin, reps times, so load changes hit all images alike."""
-    for rep in range(reps):
-        progress(f'boots, repetition {rep + 1} of {reps}')
-        for image in [floor] + images + cases:
-            if not image.skipped:
-                image.boots.append(time_boot(image.qemu_cmd, image.cwd, image.env))
-        for image in cases:
-            image.harness.append(time_harness(image.harness_cmd, image.cwd, image.env))

@@ -12,7 +12,7 @@ import time
 from .build import Build, run_checked
 from .common import progress
 from .figures import EXTRA_CASES, Figure, minus
-from .images import FLOOR_CODE, FLOOR_PRINT, dry_run, floor_args, write_floor
+from .images import FLOOR_CODE, FLOOR_PRINT, bench_args, dry_run, floor_args, write_floor
 from .timing import Boot, Image, time_boot
 
 Run = tuple[str, str, str, list[str]]      # group, id, label, QEMU command
@@ -61,8 +61,9 @@ def floor_runs(floor: Image, build: Build, tmp: str) -> list[Run]:
     ]
 
 
-def bench_runs(one: Image, many: Image) -> list[Run]:
-    """trivial_1 and trivial_1000 as the tests run them, and with one option changed."""
+def bench_runs(one: Image, many: Image, pvh: list[Run]) -> list[Run]:
+    """trivial_1 and trivial_1000 as the tests run them, and with one option
+    changed; the pvh runs join trivial_1's group."""
     return [
         ('trivial_1', 't1', 'trivial_1, as the tests run QEMU', one.qemu_cmd),
         ('trivial_1', 't1-novga', 'trivial_1 without -vga std', without(one.qemu_cmd, '-vga')),
@@ -71,10 +72,22 @@ def bench_runs(one: Image, many: Image) -> list[Run]:
          with_value(one.qemu_cmd, '-m', '1024')),
         ('trivial_1', 't1-q35', 'trivial_1 with -machine q35',
          with_value(one.qemu_cmd, '-machine', 'q35')),
+    ] + pvh + [
         ('trivial_1000', 't1000', 'trivial_1000, as the tests run QEMU', many.qemu_cmd),
         ('trivial_1000', 't1000-novga', 'trivial_1000 without -vga std',
          without(many.qemu_cmd, '-vga')),
     ]
+
+
+def pvh_runs(build: Build) -> list[Run]:
+    """trivial_1 booted PVH, QEMU alone: on pc through qboot, and on microvm."""
+    runs = []
+    for machine, ident in (('pc', 't1-pvh'), ('microvm', 't1-pvh-microvm')):
+        args = bench_args(build, 'trivial_1')
+        args[args.index('--machine') + 1] = machine
+        cmd = dry_run(build.run_qemu, args + ['--boot', 'pvh'], build.dir, dict(os.environ))
+        runs.append(('trivial_1', ident, f'trivial_1 booted PVH on {machine}', cmd))
+    return runs
 
 
 def python_starts(build: Build, one: Image) -> list[tuple[str, list[str]]]:
@@ -84,9 +97,9 @@ def python_starts(build: Build, one: Image) -> list[tuple[str, list[str]]]:
     if os.path.realpath(build.python) != os.path.realpath(sys.executable):
         starts.append((f'{build.python} -c pass (the python meson runs tests and mkimage.py with)',
                        [build.python, '-c', 'pass']))
-    image = one.harness_cmd[2]              # [python, run_qemu.py, IMAGE, ...]
+    image = one.harness_cmd[one.harness_cmd.index(build.run_qemu) + 1]
     starts.append(('run_qemu.py --test --dry-run with that python (start-up, no QEMU)',
-                   [build.python, build.run_qemu, '--test', '--dry-run', image]))
+                   build.python_cmd + [build.run_qemu, '--test', '--dry-run', image]))
     return starts
 
 
@@ -121,6 +134,8 @@ def derived_figures(boots: dict[str, list[Boot]]) -> list[Figure]:
                'floor)', 's', [b.first_byte or 0.0 for b in boots['floor-print']]),
         Figure('split', 'trivial_1: QEMU start to the first KTAP byte (+ loader, kernel init)',
                's', [b.first_byte or 0.0 for b in boots['t1']]),
+        Figure('split', 'trivial_1 booted PVH on pc: QEMU start to the first KTAP byte', 's',
+               [b.first_byte or 0.0 for b in boots['t1-pvh']]),
         Figure('tail', 'trivial_1: last KTAP byte to QEMU exit', 's',
                [b.after_last or 0.0 for b in boots['t1']]),
     ]
@@ -133,7 +148,7 @@ def variant_figures(floor: Image, one: Image, many: Image, build: Build, tmp: st
     Each figure's key names its group; the first figure of a group is the
     baseline the others are compared with.
     """
-    runs = floor_runs(floor, build, tmp) + bench_runs(one, many)
+    runs = floor_runs(floor, build, tmp) + bench_runs(one, many, pvh_runs(build))
     boots, python = time_variants(runs, python_starts(build, one), build.dir, reps)
     figures = [Figure(group, label, 's', [b.seconds for b in boots[ident]])
                for group, ident, label, _ in runs]
