@@ -10,11 +10,10 @@ Usage: test_loader_errors.py QEMU KERNEL_IMAGE IMAGE_H
 import os
 import re
 import struct
-import subprocess
 import sys
 import tempfile
-import time
 
+from guest import Guest
 from tap_report import check_all
 
 WAIT_S = 20          # generous: the machine may be busy
@@ -95,28 +94,14 @@ CASES = [
 
 def boot_until(qemu: str, path: str, extra: list, text: str) -> str:
     """Boot path until text appears on COM1 (""), or say what came instead."""
-    cmd = [qemu, "-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio",
-           "-drive", f"format=raw,file={path},snapshot=on"] + extra
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    os.set_blocking(proc.stdout.fileno(), False)
-    seen = b""
-    end = time.monotonic() + WAIT_S
+    guest = Guest([qemu, "-nodefaults", "-no-reboot", "-display", "none", "-serial",
+                   "stdio", "-drive", f"format=raw,file={path},snapshot=on"] + extra, WAIT_S)
     try:
-        while time.monotonic() < end and text.encode() not in seen:
-            chunk = proc.stdout.read()
-            if chunk:
-                seen += chunk
-            elif proc.poll() is not None:
-                break
-            else:
-                time.sleep(0.02)
+        if guest.wait_for(text.encode()):
+            return ""
     finally:
-        proc.kill()
-        proc.wait()
-    if text.encode() in seen:
-        return ""
-    return f"wanted {text!r} on COM1; got:\n{seen.decode(errors='replace')}"
+        guest.stop()
+    return f"wanted {text!r} on COM1; got:\n{guest.text()}"
 
 
 def run_case(qemu: str, image: bytes, lay: dict, tmp: str, case: tuple) -> str:

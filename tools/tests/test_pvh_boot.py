@@ -18,10 +18,11 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import time
+
+from guest import Guest
 
 WAIT_S = 30          # generous: the machine may be busy
 CMDLINE_MAX = 4095   # BOOT_CMDLINE_MAX - 1 (boot/boot_info.h)
@@ -87,26 +88,13 @@ def line_done(seen: bytes, text: str) -> bool:
 def boot(qemu: str, args: list, until: str) -> str:
     """Boot with args until a line holding `until` or a loader error is
     complete on COM1, or QEMU ends; returns COM1 and QEMU's messages."""
-    cmd = [qemu, "-nodefaults", "-no-reboot", "-display", "none",
-           "-serial", "stdio"] + args
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    os.set_blocking(proc.stdout.fileno(), False)
-    seen = b""
-    end = time.monotonic() + WAIT_S
+    guest = Guest([qemu, "-nodefaults", "-no-reboot", "-display", "none",
+                   "-serial", "stdio"] + args, WAIT_S)
     try:
-        while time.monotonic() < end and not line_done(seen, until):
-            chunk = proc.stdout.read()
-            if chunk:
-                seen += chunk
-            elif proc.poll() is not None:
-                break
-            else:
-                time.sleep(0.02)
+        guest.wait(lambda seen: line_done(seen, until))
     finally:
-        proc.kill()
-        proc.wait()
-    return seen.decode(errors="replace")
+        guest.stop()
+    return guest.text()
 
 
 class Missing(Exception):

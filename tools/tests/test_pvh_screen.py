@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from guest import Guest  # noqa: E402
 from harness.qmp import Qmp  # noqa: E402  (after the path is set)
 
 WAIT_S = 60                  # generous: the machine may be busy
@@ -85,39 +85,21 @@ def cell_problem(shot: tuple, font: dict, row: int, col: int, ch: str) -> str:
     return ""
 
 
-def boot_until(cmd: list, text: bytes) -> tuple:
-    """Start QEMU and read COM1 until text or its end: (process, output)."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    os.set_blocking(proc.stdout.fileno(), False)
-    seen, end = b"", time.monotonic() + WAIT_S
-    while time.monotonic() < end and text not in seen:
-        chunk = proc.stdout.read()
-        if chunk:
-            seen += chunk
-        elif proc.poll() is not None:
-            break
-        else:
-            time.sleep(0.02)
-    return proc, seen.decode(errors="replace")
-
-
 def screen_problem(qemu: str, elf: str, font: dict, tmp: str) -> str:
     """Boot the kernel on qboot with -vga std, dump the screen, and compare
     the greeting's cells with the font; the problem, or ""."""
     qmp, shot = os.path.join(tmp, "qmp.sock"), os.path.join(tmp, "screen.ppm")
     cmd = [qemu, "-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio",
            "-qmp", f"unix:{qmp},server=on,wait=off"] + QBOOT + VGA + ["-kernel", elf]
-    proc, out = boot_until(cmd, READY)
+    guest = Guest(cmd, WAIT_S)
     try:
-        if READY.decode() not in out:
-            return f"{out}\nwanted {READY.decode()!r} on COM1"
+        if not guest.wait_for(READY):
+            return f"{guest.text()}\nwanted {READY.decode()!r} on COM1"
         client = Qmp(qmp)
         client.command("screendump", {"filename": shot})
         client.close()
     finally:
-        proc.kill()
-        proc.wait()
+        guest.stop()
     if not os.path.isfile(shot):
         return "QEMU wrote no screendump"
     width, height, pixels = read_ppm(shot)

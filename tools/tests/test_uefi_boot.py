@@ -20,6 +20,8 @@ import tempfile
 import time
 import zlib
 
+from guest import Guest
+
 WAIT_S = 120         # generous: firmware under emulation on a busy machine
 POLL_S = 0.05
 ELF_PHDR_SIZE = 56
@@ -212,42 +214,6 @@ def qmp_halted(path: str) -> bool:
         return "HLT=1" in str(reply.get("return", ""))
 
 
-class Run:
-    """A running QEMU whose COM1 output is collected."""
-
-    def __init__(self, cmd: list):
-        """Start cmd with COM1 on a non-blocking pipe."""
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        self.out = b""
-
-    def read(self) -> bool:
-        """Take what COM1 printed; False once QEMU has exited and all is read."""
-        chunk = self.proc.stdout.read()
-        if chunk:
-            self.out += chunk
-            return True
-        return self.proc.poll() is None
-
-    def wait_for(self, text: bytes) -> bool:
-        """Read until text shows or QEMU ends (or WAIT_S passes)."""
-        end = time.monotonic() + WAIT_S
-        while text not in self.out and time.monotonic() < end:
-            if not self.read():
-                break
-            time.sleep(POLL_S)
-        return text in self.out
-
-    def stop(self) -> None:
-        """End QEMU and read what is left."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        rest = self.proc.stdout.read()
-        self.out += rest or b""
-
-
 def ktap_problem(text: str) -> str:
     """"" when text (COM1 of a test image, firmware lines first) holds one
     valid KTAP document whose every case passed; else what is wrong."""
@@ -278,7 +244,7 @@ def ktap_problem(text: str) -> str:
     return "" if pos == len(body) else f"unexpected lines after the last suite: {body[pos:]}"
 
 
-def finish(run: Run, case: Case, qmp: str) -> str:
+def finish(run: Guest, case: Case, qmp: str) -> str:
     """Check how a boot whose expected text showed ends; "" when right."""
     if case.ktap:
         try:
@@ -288,7 +254,7 @@ def finish(run: Run, case: Case, qmp: str) -> str:
         run.stop()
         if run.proc.returncode != KTEST_PASSED:
             return f"QEMU exited {run.proc.returncode}, not {KTEST_PASSED}"
-        return ktap_problem(run.out.decode(errors="replace"))
+        return ktap_problem(run.text())
     if case.once:
         end = time.monotonic() + WAIT_S
         while not qmp_halted(qmp):
@@ -312,12 +278,12 @@ def run_case(qemu: str, ovmf: str, images: dict, lay: dict, tmp: str, case: Case
             image = images[case.image]
             f.write(damage(image, lay, case.damage) if case.damage else image)
     qmp = os.path.join(tmp, case.name + ".qmp")
-    run = Run(qemu_command(qemu, ovmf, case, path, qmp))
+    run = Guest(qemu_command(qemu, ovmf, case, path, qmp), WAIT_S)
     try:
         for text in case.expect:
             if not run.wait_for(text.encode()):
                 run.stop()
-                return f"wanted {text!r} on COM1; got:\n{run.out.decode(errors='replace')}"
+                return f"wanted {text!r} on COM1; got:\n{run.text()}"
         return finish(run, case, qmp)
     finally:
         run.stop()
