@@ -23,6 +23,7 @@ import tempfile
 import time
 
 from guest import Guest
+from tap_report import result
 
 WAIT_S = 30          # generous: the machine may be busy
 CMDLINE_MAX = 4095   # BOOT_CMDLINE_MAX - 1 (boot/boot_info.h)
@@ -349,17 +350,6 @@ def run_case(qemu: str, case: tuple) -> tuple:
     return ("not ok", f"{problem}; got:\n{out}") if problem else ("ok", "")
 
 
-def report(n: int, name: str, verdict: str, details: str) -> None:
-    """One TAP line, then the last lines of any details as diagnostics."""
-    if verdict == "skip":
-        print(f"ok {n} {name} # SKIP {details}")
-        return
-    print(f"{verdict} {n} {name}")
-    for line in details.splitlines()[-25:]:
-        print(f"# {line[:200]}")
-    sys.stdout.flush()
-
-
 def main(argv: list) -> int:
     """Entry point: TAP on stdout."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -405,13 +395,14 @@ def run_all(args: argparse.Namespace, todo: list, multi: list) -> int:
         pending = [pool.submit(fn) for _, fn in multi]
         results = pool.map(lambda c: run_case(args.qemu, c), todo)
         for n, (case, (verdict, details)) in enumerate(zip(todo, results), 1):
-            report(n, case[0], verdict, details)
+            result(n, case[0], (details or "failed") if verdict == "not ok" else "",
+                   details if verdict == "skip" else "")
         for n, ((name, _), future) in enumerate(zip(multi, pending), len(todo) + 1):
             try:
                 problem = future.result()
-                report(n, name, "not ok" if problem else "ok", problem)
+                result(n, name, problem)
             except Missing as missing:
-                report(n, name, "skip", str(missing))
+                result(n, name, skip=str(missing))
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from guest import Guest  # noqa: E402
+from tap_report import result  # noqa: E402
 from harness.qmp import Qmp  # noqa: E402  (after the path is set)
 
 WAIT_S = 60                  # generous: the machine may be busy
@@ -173,19 +174,10 @@ def cases(args: argparse.Namespace, font: dict, tmp: str) -> list:
     ]
 
 
-def report(n: int, name: str, problem: str) -> None:
-    """One TAP line; a problem QEMU explains as a missing machine or
-    firmware is a skip, any other fails with its last lines."""
-    if not problem:
-        print(f"ok {n} {name}")
-    elif any(word in problem for word in MISSING):
-        why = next(line for line in problem.splitlines() if any(w in line for w in MISSING))
-        print(f"ok {n} {name} # SKIP {why[:150]}")
-    else:
-        print(f"not ok {n} {name}")
-        for line in problem.splitlines()[-25:]:
-            print(f"# {line[:200]}")
-    sys.stdout.flush()
+def skip_reason(problem: str) -> str:
+    """The line of a problem that QEMU explains as a missing machine or
+    firmware (then the check is a skip), or ""."""
+    return next((line for line in problem.splitlines() if any(w in line for w in MISSING)), "")
 
 
 def main(argv: list) -> int:
@@ -210,7 +202,8 @@ def main(argv: list) -> int:
         print("TAP version 13")
         print(f"1..{len(todo)}")
         for n, (name, check) in enumerate(todo, 1):
-            report(n, name, check())
+            problem = check()
+            result(n, name, problem, skip_reason(problem))
     return 0
 
 
