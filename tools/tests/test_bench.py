@@ -96,6 +96,15 @@ class ReplayTest(unittest.TestCase):
         self.assertEqual(suite.makespan([2.0, 5.0], 8), 5.0)
         self.assertEqual(suite.makespan([], 2), 0.0)
 
+    def test_log_path_names_the_setup(self) -> None:
+        """meson test --setup S writes LOGBASE-S.json, without it LOGBASE.json."""
+        self.assertEqual(suite.log_path('b', 'x', ['--setup', 'bios']),
+                         os.path.join('b', 'meson-logs', 'x-bios.json'))
+        self.assertEqual(suite.log_path('b', 'x', ['--num-processes', '1']),
+                         os.path.join('b', 'meson-logs', 'x.json'))
+        self.assertEqual(suite.log_path('b', 'x', ['--setup']),
+                         os.path.join('b', 'meson-logs', 'x.json'))
+
     def test_paired_keeps_repetitions_together(self) -> None:
         """Samples of the same repetition are combined."""
         self.assertEqual(figures.paired([4.0, 9.0], [2.0, 3.0], lambda a, b: a / b),

@@ -8,23 +8,18 @@ undamaged image is booted too, as the control. Prints TAP for meson's
 Usage: test_loader_errors.py QEMU KERNEL_IMAGE IMAGE_H
 """
 import os
-import re
 import struct
 import sys
 import tempfile
 
 from guest import Guest
-from tap_report import check_all
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mkimage import read_layout  # noqa: E402  (tools/, after the path is set)
+from tap_report import check_all  # noqa: E402
 
 WAIT_S = 20          # generous: the machine may be busy
 ELF_PHDR_SIZE = 56
-
-
-def layout(image_h: str) -> dict:
-    """The numeric #defines of boot/image.h."""
-    pattern = re.compile(r"^\s*#define\s+(IMG_[A-Z0-9_]+)\s+(0x[0-9a-fA-F]+|\d+)")
-    with open(image_h, encoding="utf-8") as f:
-        return {m.group(1): int(m.group(2), 0) for m in map(pattern.match, f) if m}
 
 
 def first_load_phdr(image: bytes, elf_off: int) -> int:
@@ -121,7 +116,7 @@ def main(argv: list) -> int:
     qemu, image_path, image_h = argv
     with open(image_path, "rb") as f:
         image = f.read()
-    lay = layout(image_h)
+    lay = read_layout(image_h)
     with tempfile.TemporaryDirectory(prefix="loader-test-") as tmp:
         return check_all(CASES, lambda c: run_case(qemu, image, lay, tmp, c),
                          lambda c: c[0], tail=20)

@@ -22,6 +22,9 @@ import zlib
 
 from guest import Guest
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from mkimage import read_layout  # noqa: E402  (tools/, after the path is set)
+
 WAIT_S = 120         # generous: firmware under emulation on a busy machine
 POLL_S = 0.05
 ELF_PHDR_SIZE = 56
@@ -77,13 +80,6 @@ CASES = [
     failure("uefi_no_kernel_file", "no_file", "loader: cannot open EFI/ktest/kernel.elf"),
     failure("uefi_empty_kernel_file", "empty_file", "loader: the image holds no kernel"),
 ]
-
-
-def layout(image_h: str) -> dict:
-    """The numeric #defines of boot/image.h."""
-    pattern = re.compile(r"^\s*#define\s+(IMG_[A-Z0-9_]+)\s+(0x[0-9a-fA-F]+|\d+)")
-    with open(image_h, encoding="utf-8") as f:
-        return {m.group(1): int(m.group(2), 0) for m in map(pattern.match, f) if m}
 
 
 def load_phdrs(img: bytes, elf: int) -> list:
@@ -299,7 +295,7 @@ def main(argv: list) -> int:
     for key, path in (("kernel", kernel_image), ("test", test_image)):
         with open(path, "rb") as f:
             images[key] = f.read()
-    lay = layout(image_h)
+    lay = read_layout(image_h)
     have_ovmf = os.path.isfile(ovmf)
     print("TAP version 13")
     print(f"1..{len(CASES) + 1}")

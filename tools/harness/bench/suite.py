@@ -29,7 +29,7 @@ def meson_test(meson: str, build: Build, extra: list[str],
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, errors='replace')
     seconds = time.perf_counter() - start
-    log = os.path.join(build.dir, 'meson-logs', logbase + '.json')
+    log = log_path(build.dir, logbase, extra)
     try:
         with open(log, encoding='utf-8') as f:
             entries = [json.loads(line) for line in f if line.strip()]
@@ -37,6 +37,13 @@ def meson_test(meson: str, build: Build, extra: list[str],
         message = last_line(proc.stderr, f'exit {proc.returncode}')
         raise BenchError(f'{shlex.join(cmd)}: no test log ({message})') from None
     return seconds, entries
+
+
+def log_path(build_dir: str, logbase: str, extra: list[str]) -> str:
+    """Where meson test writes its JSON log: named after --logbase, and with
+    --setup S after the setup too (LOGBASE-S.json)."""
+    setup = extra[extra.index('--setup') + 1] if '--setup' in extra[:-1] else ''
+    return os.path.join(build_dir, 'meson-logs', logbase + (f'-{setup}' if setup else '') + '.json')
 
 
 def makespan(durations: list[float], jobs: int) -> float:
