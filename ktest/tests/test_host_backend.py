@@ -15,6 +15,7 @@ call).
 Run: python3 ktest/tests/test_host_backend.py [-v]   (standard library only)
 """
 
+import concurrent.futures
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 HERE = Path(__file__).resolve().parent
+JOBS = 2              # compilers at once: the suite runs two tests at a time too
 KTEST = HERE.parent
 
 WARNINGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror"]
@@ -425,23 +427,29 @@ class HostBackendTests:
             raise unittest.SkipTest(f"{cls.CC} not found")
         cls._tmp = tempfile.TemporaryDirectory(prefix=f"ktest-{cls.CC}-")
         cls.build = Path(cls._tmp.name)
-        for name in ("pass", "fail", "error"):
-            cls.compile(name, [f"selftest_{name}_test.c"])
-        cls.compile("empty", [])
-        cls.compile("many", ["../bench/trivial_1000.c"])
+        programs = [(name, [f"selftest_{name}_test.c"]) for name in ("pass", "fail", "error")]
+        programs += [("empty", []), ("many", ["../bench/trivial_1000.c"])]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
+            cls.objects = list(pool.map(cls.compile_object, HOST_SOURCES))
+            list(pool.map(lambda program: cls.compile(*program), programs))
 
     @classmethod
     def tearDownClass(cls) -> None:
         cls._tmp.cleanup()
 
     @classmethod
+    def compile_object(cls, source: str) -> str:
+        """Compile one of ktest's host sources into build/; its object file.
+        Compiled from ktest/tests so that __FILE__ is the bare file name."""
+        obj = str(cls.build / (source.strip("./").replace("/", "_") + ".o"))
+        subprocess.run([cls.CC] + HOST_FLAGS + ["-c", source, "-o", obj], cwd=HERE, check=True)
+        return obj
+
+    @classmethod
     def compile(cls, name: str, tests: List[str]) -> None:
         """Link ktest's core, the host backend and the test files into
-        build/name.
-
-        Compiled from ktest/tests so that __FILE__ is the bare file name.
-        """
-        cmd = [cls.CC] + HOST_FLAGS + HOST_SOURCES + tests
+        build/name."""
+        cmd = [cls.CC] + HOST_FLAGS + cls.objects + tests
         cmd += ["-o", str(cls.build / name)]
         subprocess.run(cmd, cwd=HERE, check=True)
 
@@ -501,7 +509,7 @@ class HostBackendTests:
                           'KTEST(dup, same) { }\n')
         other = self.build / "twice_too.c"
         other.write_text('#include "ktest.h"\nKTEST(dup, same) { }\n')
-        proc = subprocess.run([self.CC] + HOST_FLAGS + HOST_SOURCES +
+        proc = subprocess.run([self.CC] + HOST_FLAGS + self.objects +
                               [str(source), str(other), "-o", str(self.build / "twice")],
                               cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
