@@ -30,6 +30,7 @@ CMDLINE_MAX = 4095   # BOOT_CMDLINE_MAX - 1 (boot/boot_info.h)
 GREETING = "Hello from the kernel!"
 MAP_END = "Usable:"  # the line after the memory map
 MIB = 1 << 20
+SMALL_MIB = (2, 3, 4, 6, 8)   # RAM sizes to try for the kernel and its module
 GIB = 1 << 30
 LOW_RAM_TOP = 3 * GIB  # both machines split 4 GiB of RAM at 3 GiB
 PT_LOAD = 1
@@ -305,14 +306,18 @@ def frames_without_the_module(qemu: str, machine: list, elf: str) -> str:
 def module_over_loader_pages(qemu: str, machine: list, elf: str, tmp: str) -> str:
     """A module where the loader writes its page tables is ignored, with no
     crash. QEMU puts the module at the top of the low RAM, so a longer copy
-    starts lower: find where the ELF lands in 2 MiB, then pad a copy to start
+    starts lower: find where the ELF lands in the least RAM that holds it
+    (2 MiB, more for a larger ELF: a coverage build's), then pad a copy to start
     16 pages past the kernel, among the loader's tables and stack; with room
     (64 MiB) the same copy gives the symbols."""
-    small = machine + ["-m", "2", "-kernel", elf, "-initrd"]
-    first = boot_known(qemu, small + [elf], MAP_END)
-    loaded, symbols = LOADED.search(first), symbols_line(first)
-    if not loaded or not symbols:
-        return f"wanted the Loaded and Symbols lines in 2 MiB:\n{first}"
+    for mib in SMALL_MIB:       # the least RAM that holds kernel and module
+        small = machine + ["-m", str(mib), "-kernel", elf, "-initrd"]
+        first = boot_known(qemu, small + [elf], MAP_END)
+        loaded, symbols = LOADED.search(first), symbols_line(first)
+        if loaded and symbols:
+            break
+    else:
+        return f"wanted the Loaded and Symbols lines in {SMALL_MIB[-1]} MiB:\n{first}"
     pad = symbols[1] - (int(loaded.group(2), 16) + 16 * PAGE)
     if pad <= 0:
         return f"the ELF already starts {symbols[1]:#x}: no room to move it lower"
