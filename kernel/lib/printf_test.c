@@ -6,6 +6,7 @@
 
 #include "ktest.h"
 
+#include "lib/capture.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -470,4 +471,41 @@ KTEST(printf, sink_wide_fields)
 	/* a literal run longer than any buffer is a single call */
 	EXPECT_EQ(160, record_format(&r, long_text));
 	EXPECT_EQ(1, r.calls);
+}
+
+/* The capture printer: what pprintf gives it, NUL-terminated, cut to fit. */
+KTEST_SUITE(capture);
+
+KTEST(capture, keeps_and_finds_text)
+{
+	char buf[32];
+	struct capture c;
+	struct printer p = capture_init(&c, buf, sizeof(buf));
+
+	EXPECT_STREQ("", buf);
+	EXPECT_FALSE(capture_holds(&c, "x"));
+	EXPECT_TRUE(capture_holds(&c, ""));
+	pprintf(&p, "tasks: %d", 3);
+	pprintf(&p, ", ticks");
+	EXPECT_STREQ("tasks: 3, ticks", buf);
+	EXPECT_TRUE(capture_holds(&c, "3, ti"));
+	EXPECT_TRUE(capture_holds(&c, "tasks: 3, ticks"));
+	EXPECT_FALSE(capture_holds(&c, "tasks: 3, ticks!"));
+	capture_clear(&c);
+	EXPECT_EQ(0, c.len);
+	EXPECT_FALSE(capture_holds(&c, "tasks"));
+}
+
+KTEST(capture, cuts_what_does_not_fit)
+{
+	char buf[8];
+	struct capture c;
+	struct printer p = capture_init(&c, buf, sizeof(buf));
+
+	EXPECT_EQ(12, pprintf(&p, "hello, world"));
+	EXPECT_STREQ("hello, ", buf);
+	EXPECT_EQ(7, c.len);
+	pprintf(&p, "more");
+	EXPECT_STREQ("hello, ", buf);
+	EXPECT_FALSE(capture_holds(&c, "world"));
 }

@@ -8,33 +8,23 @@
 #include "arch/x86_64/pit.h"
 #include "drivers/keyboard.h"
 #include "drivers/serial.h"
+#include "lib/capture.h"
 #include "lib/printf.h"
-#include "lib/string.h"
 #include "task/input.h"
 #include "task/shell.h"
 
 #define OUT_SIZE 4096
 
 static char out[OUT_SIZE];
-static size_t out_len;
-
-static void to_buffer(void *ctx, const char *s, size_t n)
-{
-	(void)ctx;
-	for (size_t i = 0; i < n && out_len + 1 < OUT_SIZE; i++)
-		out[out_len++] = s[i];
-	out[out_len] = '\0';
-}
-
-static const struct printer buffer = { to_buffer, NULL };
+static struct capture cap;
+static struct printer buffer;
 static struct executor ex;
 static struct shell sh;
 
 static int fresh(struct ktest *t)
 {
 	(void)t;
-	out_len = 0;
-	out[0] = '\0';
+	buffer = capture_init(&cap, out, sizeof(out));
 	executor_init(&ex, &executor_kernel_ops);
 	shell_init(&sh, &buffer, &ex);
 	return 0;
@@ -44,12 +34,7 @@ KTEST_SUITE(shell, .case_init = fresh);
 
 static bool printed(const char *text)
 {
-	size_t n = strlen(text);
-
-	for (size_t i = 0; i + n <= out_len; i++)
-		if (memcmp(out + i, text, n) == 0)
-			return true;
-	return false;
+	return capture_holds(&cap, text);
 }
 
 KTEST(shell, help_lists_every_command)

@@ -6,8 +6,8 @@
 #include "arch/x86_64/pit.h"
 #include "drivers/keyboard.h"
 #include "ktest.h"
+#include "lib/capture.h"
 #include "lib/printf.h"
-#include "lib/string.h"
 #include "task/input.h"
 #include "task/shell.h"
 
@@ -15,27 +15,13 @@
 #define WAIT_MS  20000     /* for the typing to arrive: long, for a loaded host */
 
 static char out[OUT_SIZE];
-static size_t out_len;
+static struct capture cap;
+static struct printer buffer;
 static struct executor ex;
-
-static void to_buffer(void *ctx, const char *s, size_t n)
-{
-	(void)ctx;
-	for (size_t i = 0; i < n && out_len + 1 < OUT_SIZE; i++)
-		out[out_len++] = s[i];
-	out[out_len] = '\0';
-}
-
-static const struct printer buffer = { to_buffer, NULL };
 
 static bool printed(const char *text)
 {
-	size_t n = strlen(text);
-
-	for (size_t i = 0; i + n <= out_len; i++)
-		if (memcmp(out + i, text, n) == 0)
-			return true;
-	return false;
+	return capture_holds(&cap, text);
 }
 
 static int start_shell(struct ktest *t)
@@ -43,7 +29,7 @@ static int start_shell(struct ktest *t)
 	struct shell sh;
 
 	(void)t;
-	out_len = 0;
+	buffer = capture_init(&cap, out, sizeof(out));
 	executor_init(&ex, &executor_kernel_ops);
 	shell_init(&sh, &buffer, &ex);
 	if (!input_start(&ex) || !shell_spawn(&ex, &sh))

@@ -316,6 +316,17 @@ def clean_env(extra: Optional[dict[str, str]] = None) -> dict[str, str]:
     return env
 
 
+def stand_in(directory: Path, script: str, name: str = 'qemu') -> Path:
+    """An executable directory/name that runs the Python script (with this
+    interpreter, -S): a stand-in for QEMU that a test writes itself."""
+    source = directory / f'{name}.py'
+    source.write_text(script)
+    program = directory / name
+    program.write_text(f'#!/bin/sh\nexec {sys.executable} -S {source} "$@"\n')
+    program.chmod(0o755)
+    return program
+
+
 @contextlib.contextmanager
 def grace(seconds: Optional[float]) -> Iterator[None]:
     """Run with boot.GRACE_S set to seconds (in this process), so that a

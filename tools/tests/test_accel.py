@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness_support import TOOLS  # noqa: F401  (puts tools/ on sys.path)
+from harness_support import TOOLS, stand_in  # noqa: F401  (puts tools/ on sys.path)
 from harness import accel, cli
 
 # A stand-in QEMU: it records each run's -accel, then behaves as $FAKE_KVM
@@ -50,11 +49,7 @@ class ChooseTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.kvm = self.tmp / 'kvm'
         self.kvm.write_text('')
-        script = self.tmp / 'fake.py'
-        script.write_text(FAKE)
-        self.qemu = self.tmp / 'qemu'
-        self.qemu.write_text(f'#!/bin/sh\nexec {sys.executable} -S {script} "$@"\n')
-        self.qemu.chmod(0o755)
+        self.qemu = stand_in(self.tmp, FAKE)
         self.record = self.tmp / 'record'
         for patch in (mock.patch.object(accel, 'KVM_DEVICE', str(self.kvm)),
                       mock.patch.object(accel, 'PROBE_LIMIT_S', 2.0),

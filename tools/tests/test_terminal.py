@@ -28,6 +28,8 @@ import termios
 import unittest
 from pathlib import Path
 
+from harness_support import stand_in
+
 TOOL = Path(__file__).resolve().parents[1] / 'run_qemu.py'
 
 FAKE_QEMU = '''\
@@ -45,11 +47,7 @@ class TerminalTest(unittest.TestCase):
     def setUp(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix='terminal-test-'))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        script = self.tmp / 'fake_qemu.py'
-        script.write_text(FAKE_QEMU)
-        self.qemu = self.tmp / 'qemu'
-        self.qemu.write_text(f'#!/bin/sh\nexec {sys.executable} -S {script} "$@"\n')
-        self.qemu.chmod(0o755)
+        self.qemu = stand_in(self.tmp, FAKE_QEMU)
         self.image = self.tmp / 'kernel.img'
         self.image.write_bytes(bytes(512))
         self.record = self.tmp / 'record.json'
