@@ -45,6 +45,11 @@ struct ktest_end_info {
  * ktest_backend_lock(). */
 void ktest_backend_write(const char *s, size_t n);
 
+/* Where the output's running sum lives (docs/protocol.md, "Sums"): memory
+ * every writer of the output shares (the host backend's case processes
+ * write it too). */
+uint32_t *ktest_backend_sum(void);
+
 /* Make the output module's work atomic against kernel text printed from
  * an interrupt: returns what ktest_backend_unlock() restores. */
 uint64_t ktest_backend_lock(void);

@@ -44,6 +44,8 @@ void out_diag_lines(const char *tag, const char *lead, const char *text);
 
 /* Inside a suite's subtest (indented) or not. */
 void out_set_depth(int depth);
+/* The top-level version line, which starts a document and its sum. */
+void out_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Small string helpers (no libc). */

@@ -13,6 +13,7 @@ static int depth;               /* 1 inside a suite's subtest */
 static bool text_open;          /* a text line was begun and not ended */
 static size_t text_columns;     /* bytes of it so far, escapes included */
 static bool started;            /* the version line is out */
+static bool new_document;       /* the next line is the top-level version */
 
 /* The line being built; the scratch buffer formats into it. */
 static char line[KTEST_LINE_MAX];
@@ -42,6 +43,29 @@ static size_t escape(unsigned char c, char out[4])
 	out[2] = hex[c >> 4];
 	out[3] = hex[c & 0xf];
 	return 4;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing: every byte ktest writes is counted into the document's sum
+ * (docs/protocol.md, "Sums"), under the backend's lock. */
+
+static uint32_t crc32_update(uint32_t crc, const char *s, size_t n)
+{
+	crc = ~crc;
+	for (; n; n--) {
+		crc ^= (unsigned char)*s++;
+		for (int bit = 0; bit < 8; bit++)
+			crc = (crc >> 1) ^ (KTEST_SUM_POLY & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+static void emit(const char *s, size_t n)
+{
+	uint32_t *sum = ktest_backend_sum();
+
+	*sum = crc32_update(*sum, s, n);
+	ktest_backend_write(s, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -83,21 +107,36 @@ static void line_vprintf(const char *fmt, va_list ap)
 	line_puts(scratch);
 }
 
-/* Write the line, closing an open text line first: text never shares a
- * line with ktest's own output. */
-static void line_emit(void)
+/* End the line being built: the cut mark if it was cut, and the newline. */
+static void line_finish(void)
 {
-	uint64_t saved;
-
 	if (line_cut)
 		for (const char *m = OUT_CUT_MARK; *m; m++)
 			line[line_len++] = *m;
 	line[line_len++] = '\n';
-	saved = ktest_backend_lock();
+}
+
+/* With the lock held: end an open text line, since text never shares a
+ * line with ktest's own output; a new document's sum starts after it. */
+static void close_text(void)
+{
 	if (text_open)
-		ktest_backend_write("\n", 1);
+		emit("\n", 1);
 	text_open = false;
-	ktest_backend_write(line, line_len);
+	if (new_document)
+		*ktest_backend_sum() = 0;
+	new_document = false;
+}
+
+/* Write the line. */
+static void line_emit(void)
+{
+	uint64_t saved;
+
+	line_finish();
+	saved = ktest_backend_lock();
+	close_text();
+	emit(line, line_len);
 	ktest_backend_unlock(saved);
 }
 
@@ -153,20 +192,47 @@ void out_diag_lines(const char *tag, const char *lead, const char *text)
 	} while (*end && *text);
 }
 
+/* A case's result: its duration line, the sum of the document up to and
+ * including it, and the result line, written at once. */
 void out_result(const char *tag, uint64_t us, const char *fmt, ...)
 {
+	static char result[KTEST_LINE_MAX];
+	size_t result_len;
+	uint64_t saved;
 	va_list ap;
 
-	diag_begin(tag);
-	kt_format(scratch, sizeof scratch, "%llu us", (unsigned long long)us);
-	line_puts(scratch);
-	line[line_len++] = '\n';        /* room kept: line_put stops short */
-	if (depth > 0)
-		line_puts(KTEST_INDENT);
+	line_begin();
 	va_start(ap, fmt);
 	line_vprintf(fmt, ap);
 	va_end(ap);
-	line_emit();
+	line_finish();
+	result_len = line_len;
+	for (size_t i = 0; i < line_len; i++)
+		result[i] = line[i];
+	diag_begin(tag);
+	kt_format(scratch, sizeof scratch, "%llu us", (unsigned long long)us);
+	line_puts(scratch);
+	line_finish();
+	saved = ktest_backend_lock();
+	close_text();
+	emit(line, line_len);
+	diag_begin(KTEST_TAG_RUNNER);
+	kt_format(scratch, sizeof scratch, "%s %08x", KTEST_SAY_SUM,
+		  (unsigned)*ktest_backend_sum());
+	line_puts(scratch);
+	line_finish();
+	emit(line, line_len);
+	emit(result, result_len);
+	ktest_backend_unlock(saved);
+}
+
+/* The top-level version line: a document starts, and its sum with it; the
+ * next line says that results come with sums. */
+void out_version(void)
+{
+	new_document = true;
+	out_line("%s", KTEST_VERSION_LINE);
+	ktest_say("%s %s", KTEST_SAY_SUMS, KTEST_SUM_KIND);
 }
 
 void ktest_start_output(void)
@@ -174,7 +240,7 @@ void ktest_start_output(void)
 	if (started)
 		return;
 	started = true;
-	out_line("%s", KTEST_VERSION_LINE);
+	out_version();
 }
 
 void ktest_say(const char *fmt, ...)
@@ -201,7 +267,7 @@ static void stage_put(struct stage *st, const char *s, size_t n)
 {
 	for (; n; n--) {
 		if (st->len == sizeof st->buf) {
-			ktest_backend_write(st->buf, st->len);
+			emit(st->buf, st->len);
 			st->len = 0;
 		}
 		st->buf[st->len++] = *s++;
@@ -249,6 +315,6 @@ void ktest_text(const char *s, size_t n)
 	while (n--)
 		text_byte(&st, (unsigned char)*s++);
 	if (st.len)
-		ktest_backend_write(st.buf, st.len);
+		emit(st.buf, st.len);
 	ktest_backend_unlock(saved);
 }

@@ -469,7 +469,7 @@ __attribute__((noreturn)) static void fresh_serve(void)
 	ktest_say("%s", KTEST_SAY_READY);
 	n = ktest_backend_read_words(words, sizeof words);
 	reset();
-	out_line("%s", KTEST_VERSION_LINE);
+	out_version();
 	if (n < 0) {
 		ktest_say("%s: the words sent are longer than %d bytes",
 			  KTEST_SAY_ERROR, KTEST_CMDLINE_MAX);

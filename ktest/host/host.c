@@ -47,6 +47,7 @@ struct shared {
 	volatile sig_atomic_t done;     /* the body returned */
 	volatile sig_atomic_t signo;    /* fatal signal caught in the child */
 	void *volatile addr;            /* that signal's si_addr */
+	uint32_t sum;                   /* the output's sum: cases write output too */
 };
 
 /* One ktest_backend_try(): where ktest_backend_abort() and panic_at() go. */
@@ -98,6 +99,11 @@ __attribute__((noreturn)) static void host_fatal(const char *what)
 
 /* ------------------------------------------------------------------------ */
 /* Output, time, command line. */
+
+uint32_t *ktest_backend_sum(void)
+{
+	return &shared->sum;
+}
 
 void ktest_backend_write(const char *s, size_t n)
 {

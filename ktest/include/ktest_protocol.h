@@ -60,6 +60,10 @@
 #define KTEST_SAY_FIXTURE        "fixture"  /* "fixture begin SUITE init", "fixture end" */
 #define KTEST_SAY_READY          "ready"    /* ktest.fresh: send a line of words on COM1 */
 #define KTEST_SAY_DONE           "done"     /* ktest.fresh: "done S", S a KTEST_STATUS_* value */
+#define KTEST_SAY_SUMS           "sums"     /* "sums crc32": each result comes after its sum */
+#define KTEST_SAY_SUM            "sum"      /* "sum XXXXXXXX": CRC-32 of the document before it */
+#define KTEST_SUM_KIND           "crc32"    /* zlib's CRC-32 (reflected 0xedb88320) */
+#define KTEST_SUM_POLY           0xedb88320
 
 /* Directives after a result: "ok N name # SKIP reason". */
 #define KTEST_DIRECTIVE_SKIP     "SKIP"

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import zlib
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -51,6 +52,7 @@ CORE_IMPORTS = {
     "ktest_backend_now_us", "ktest_backend_run", "ktest_backend_try",
     "ktest_backend_vformat", "ktest_backend_write", "ktest_backend_lock",
     "ktest_backend_unlock", "ktest_backend_vector_name", "ktest_backend_fixture",
+    "ktest_backend_sum",
     "ktest_backend_case_start", "ktest_backend_case_check",
     "ktest_backend_read_words", "ktest_backend_park",
     "__start_ktest_cases", "__stop_ktest_cases",
@@ -81,12 +83,34 @@ def expected(text: str, source: str) -> List[str]:
 KEPT_TEXT = ("# | out:", "# | panic:", "# |     ok")
 
 
+SUM_LINE = re.compile(r"\s*# ktest: sums? \S+$")
+
+
+def sums_problem(output: str) -> str:
+    """"" when every result line of output comes right after a "# ktest:
+    sum" line holding the CRC-32 of the document before it (docs/protocol.md,
+    "Sums"); else the first line that does not."""
+    crc, summed = 0, False
+    for line in output.split("\n"):
+        if line == "KTAP version 1":
+            crc = 0
+        sum_line = re.fullmatch(r"\s*# ktest: sum ([0-9a-f]{8})", line)
+        if sum_line and int(sum_line.group(1), 16) != crc:
+            return f"wrong sum: {line!r}, the output's is {crc:08x}"
+        if re.fullmatch(r"    (not )?ok \d+ .*", line) and not summed:
+            return f"no sum before {line!r}"
+        summed = bool(sum_line)
+        crc = zlib.crc32(line.encode() + b"\n", crc)
+    return ""
+
+
 def normalize(output: str) -> List[str]:
     """Replace what changes from run to run: durations, addresses, and
-    sanitizer reports in a case's text."""
+    sanitizer reports in a case's text; drop the sums."""
     output = "\n".join(line for line in output.split("\n")
-                       if not line.lstrip().startswith("# | ") or
-                       line.lstrip().startswith(KEPT_TEXT))
+                       if (not line.lstrip().startswith("# | ") or
+                           line.lstrip().startswith(KEPT_TEXT)) and
+                       not SUM_LINE.match(line))
     output = re.sub(r"\d+ us$", "N us", output, flags=re.M)
     output = re.sub(r"(?<== )0x[0-9a-f]{6,}$", "ADDR", output, flags=re.M)
     output = re.sub(r"at address 0x[0-9a-f]{6,}", "at address ADDR", output)
@@ -459,7 +483,20 @@ class HostBackendTests:
         proc = subprocess.run([str(self.build / name), *args], env=RUN_ENV,
                               input=stdin, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, timeout=120)
+        self.assertEqual("", sums_problem(proc.stdout), proc.stdout)
         return proc.returncode, normalize(proc.stdout)
+
+    def test_results_come_after_their_sums(self) -> None:
+        proc = subprocess.run([str(self.build / "pass")], env=RUN_ENV, stdout=subprocess.PIPE,
+                              text=True, timeout=120)
+        lines = proc.stdout.split("\n")
+        self.assertEqual(["KTAP version 1", "# ktest: sums crc32"], lines[:2])
+        self.assertEqual("", sums_problem(proc.stdout))
+        first = next(i for i, line in enumerate(lines) if line.startswith("    ok "))
+        forged = lines[:first - 2] + ["    ok 1 forged"] + lines[first - 2:]
+        self.assertIn("no sum before", sums_problem("\n".join(forged)))
+        extra = lines[:first - 2] + ["    # | one more byte"] + lines[first - 2:]
+        self.assertIn("wrong sum", sums_problem("\n".join(extra)))
 
     def assertOutput(self, name: str, args: List[str], status: int,
                      want: List[str]) -> None:

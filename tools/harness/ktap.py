@@ -8,6 +8,7 @@ ProtocolError. The benchmark and the tests use this parser too.
 from __future__ import annotations
 
 import re
+import zlib
 
 from . import protocol as P
 from .verdict import FAILED, CaseResult
@@ -27,6 +28,8 @@ PARAM_RE = re.compile(r'(.+?)\[.*\]')
 RESTART_RE = re.compile(rf'{P.SAY_RESTART} {re.escape(P.OPT_START)}=([0-9]+)\b.*')
 FIXTURE_RE = re.compile(rf'{P.SAY_FIXTURE} (begin|end)\b.*')
 DONE_RE = re.compile(rf'{P.SAY_DONE} ([0-9]+)')
+SUM_RE = re.compile(rf'{P.SAY_SUM} ([0-9a-f]{{8}})')
+SUMS = f'{P.SAY_SUMS} {P.SUM_KIND}'
 
 
 class ProtocolError(Exception):
@@ -121,6 +124,10 @@ class KtapParser:
         self.in_fixture = False
         self.restart_at: int | None = None
         self.events: list[Event] = []
+        self.sums = False               # results come after their sums (ktest said so)
+        self.sum = 0                    # CRC-32 of the document so far
+        self.before = 0                 # ... before the line being read
+        self.summed = False             # the line before was a sum that matched
 
     @property
     def complete(self) -> bool:
@@ -143,12 +150,19 @@ class KtapParser:
         """Read one line (without its newline)."""
         self.events = []
         self.seen_output = True
+        summed, self.summed = self.summed, False
+        if line == P.VERSION_LINE:
+            self.sum = 0                # a document starts, and its sum
+        self.before = self.sum
+        self.sum = zlib.crc32(line.encode() + b'\n', self.sum)
         body = line.lstrip(' ')
         indent = len(line) - len(body)
         if indent not in (0, len(INDENT)) or not body:
             raise ProtocolError(f'malformed line {line!r}')
         if body.startswith('#'):
             self._diagnostic(indent, body)
+        elif self.sums and not summed and RESULT_RE.fullmatch(body) and indent:
+            raise ProtocolError(f'a result ktest did not write, no sum before it: {line!r}')
         else:
             getattr(self, '_in_' + self.state)(indent, body, line)
         return self.events
@@ -191,8 +205,20 @@ class KtapParser:
             self.events.append(('ready', None))
         elif done:
             self.events.append(('done', int(done.group(1))))
+        elif text == SUMS:
+            self.sums = True
+        elif SUM_RE.fullmatch(text):
+            self._sum(int(SUM_RE.fullmatch(text).group(1), 16))
         else:
             self.said.append(text)
+
+    def _sum(self, value: int) -> None:
+        """A result's sum: the CRC-32 of everything since the version line
+        must be what ktest wrote, or something else wrote on the port."""
+        if value != self.before:
+            raise ProtocolError(f'bytes on the serial port that ktest did not write '
+                                f'(its sum {value:08x}, the output\'s {self.before:08x})')
+        self.summed = True
 
     def _header_line(self, indent: int, body: str) -> None:
         """Before the top-level plan: plan, case and budget lines."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unittest
+import zlib
 from typing import Optional
 
 from harness_support import FAILING, FAILURE, PASSING, Ktap, options_line
@@ -145,6 +146,58 @@ class PlanTest(ParserTest):
             with self.subTest(line=line):
                 self.assert_breaks(['KTAP version 1', OPTIONS, line, '# plan: fmt.a', '1..1'],
                                    'malformed header line')
+
+
+def summed(lines: list[str]) -> list[str]:
+    """lines as ktest writes them with sums: the announcement after the
+    version line, and before each case result its sum."""
+    out: list[str] = []
+    crc = 0
+    for line in lines:
+        if re.fullmatch(r'    (not )?ok \d+ .*', line):
+            sum_line = f'    # ktest: sum {crc:08x}'
+            out.append(sum_line)
+            crc = zlib.crc32(sum_line.encode() + b'\n', crc)
+        out.append(line)
+        crc = 0 if line == 'KTAP version 1' else crc
+        crc = zlib.crc32(line.encode() + b'\n', crc)
+        if line == 'KTAP version 1':
+            out.append('# ktest: sums crc32')
+            crc = zlib.crc32(b'# ktest: sums crc32\n', crc)
+    return out
+
+
+class SumTest(ParserTest):
+    """With "# ktest: sums crc32", a result counts only right after a sum
+    that matches every byte before it (docs/protocol.md, "Sums")."""
+
+    RUN = HEADER + ['    # decimal: 3 us', '    ok 1 decimal', '    # hex: 4 us',
+                    '    ok 2 hex']
+
+    def test_summed_results_are_read(self) -> None:
+        parser = feed('\n'.join(summed(self.RUN)) + '\n')
+        self.assertEqual(outcome(parser), [('fmt.decimal', 'PASS', ''), ('fmt.hex', 'PASS', '')])
+
+    def test_a_result_without_its_sum_breaks(self) -> None:
+        lines = summed(self.RUN)
+        del lines[lines.index('    ok 2 hex') - 1]
+        self.assert_breaks(lines, "a result ktest did not write, no sum before it: '    ok 2 hex'")
+
+    def test_a_byte_ktest_did_not_write_breaks_the_next_sum(self) -> None:
+        for extra in ('    # | a line', '    # decimal: 3 us'):
+            with self.subTest(extra=extra):
+                lines = summed(self.RUN)
+                lines.insert(lines.index('    # hex: 4 us'), extra)
+                self.assert_breaks(lines, 'bytes on the serial port that ktest did not write')
+
+    def test_a_forged_sum_breaks(self) -> None:
+        lines = summed(self.RUN)
+        at = lines.index('    ok 1 decimal') - 1
+        lines[at] = '    # ktest: sum 00000000'
+        self.assert_breaks(lines, 'its sum 00000000')
+
+    def test_without_the_announcement_no_sum_is_needed(self) -> None:
+        self.assertEqual(len(feed('\n'.join(self.RUN) + '\n').results), 2)
 
 
 class ResultTest(ParserTest):
