@@ -11,7 +11,9 @@
 #include "ktest.h"
 
 #define COM1          0x3f8
+#define COM1_MCR      (COM1 + 4)
 #define COM1_LSR      (COM1 + 5)
+#define MCR_LOOPBACK  0x10
 #define LSR_THR_EMPTY 0x20
 
 static void raw_uart(const char *s)
@@ -58,6 +60,15 @@ KTEST(uart, forges_a_sum_too)
 KTEST(uart, writes_only_a_diagnostic)
 {
 	raw_uart("    # a line ktest did not write\n");
+}
+
+/* The port in loopback: what ktest writes after it never leaves the
+ * machine, so its PASS cannot be read, and the exit code that comes
+ * instead is not taken for one.
+ * expect: uart.silences_the_port CRASHED */
+KTEST(uart, silences_the_port)
+{
+	outb(COM1_MCR, inb(COM1_MCR) | MCR_LOOPBACK);
 }
 
 /* expect: uart.passes_after_raw_writes PASS */
