@@ -13,7 +13,6 @@ static int depth;               /* 1 inside a suite's subtest */
 static bool text_open;          /* a text line was begun and not ended */
 static size_t text_columns;     /* bytes of it so far, escapes included */
 static bool started;            /* the version line is out */
-static bool new_document;       /* the next line is the top-level version */
 
 /* The line being built; the scratch buffer formats into it. */
 static char line[KTEST_LINE_MAX];
@@ -117,26 +116,28 @@ static void line_finish(void)
 }
 
 /* With the lock held: end an open text line, since text never shares a
- * line with ktest's own output; a new document's sum starts after it. */
+ * line with ktest's own output. */
 static void close_text(void)
 {
 	if (text_open)
 		emit("\n", 1);
 	text_open = false;
-	if (new_document)
-		*ktest_backend_sum() = 0;
-	new_document = false;
+}
+
+/* With the lock held: end the line being built and write it. */
+static void line_write(void)
+{
+	line_finish();
+	emit(line, line_len);
 }
 
 /* Write the line. */
 static void line_emit(void)
 {
-	uint64_t saved;
+	uint64_t saved = ktest_backend_lock();
 
-	line_finish();
-	saved = ktest_backend_lock();
 	close_text();
-	emit(line, line_len);
+	line_write();
 	ktest_backend_unlock(saved);
 }
 
@@ -193,45 +194,44 @@ void out_diag_lines(const char *tag, const char *lead, const char *text)
 }
 
 /* A case's result: its duration line, the sum of the document up to and
- * including it, and the result line, written at once. */
+ * including it, and the result line, written under one lock so that no
+ * text comes between them. */
 void out_result(const char *tag, uint64_t us, const char *fmt, ...)
 {
-	static char result[KTEST_LINE_MAX];
-	size_t result_len;
-	uint64_t saved;
+	uint64_t saved = ktest_backend_lock();
 	va_list ap;
 
-	line_begin();
-	va_start(ap, fmt);
-	line_vprintf(fmt, ap);
-	va_end(ap);
-	line_finish();
-	result_len = line_len;
-	for (size_t i = 0; i < line_len; i++)
-		result[i] = line[i];
+	close_text();
 	diag_begin(tag);
 	kt_format(scratch, sizeof scratch, "%llu us", (unsigned long long)us);
 	line_puts(scratch);
-	line_finish();
-	saved = ktest_backend_lock();
-	close_text();
-	emit(line, line_len);
+	line_write();
 	diag_begin(KTEST_TAG_RUNNER);
 	kt_format(scratch, sizeof scratch, "%s %08x", KTEST_SAY_SUM,
 		  (unsigned)*ktest_backend_sum());
 	line_puts(scratch);
-	line_finish();
-	emit(line, line_len);
-	emit(result, result_len);
+	line_write();
+	line_begin();
+	va_start(ap, fmt);
+	line_vprintf(fmt, ap);
+	va_end(ap);
+	line_write();
 	ktest_backend_unlock(saved);
 }
 
-/* The top-level version line: a document starts, and its sum with it; the
- * next line says that results come with sums. */
+/* The top-level version line: a document starts, and its sum with it
+ * (after any open text line, which ends the one before); the next line
+ * says that results come with sums. */
 void out_version(void)
 {
-	new_document = true;
-	out_line("%s", KTEST_VERSION_LINE);
+	uint64_t saved = ktest_backend_lock();
+
+	close_text();
+	*ktest_backend_sum() = 0;
+	line_begin();
+	line_puts(KTEST_VERSION_LINE);
+	line_write();
+	ktest_backend_unlock(saved);
 	ktest_say("%s %s", KTEST_SAY_SUMS, KTEST_SUM_KIND);
 }
 

@@ -127,7 +127,8 @@ class KtapParser:
         self.sums = False               # results come after their sums (ktest said so)
         self.sum = 0                    # CRC-32 of the document so far
         self.before = 0                 # ... before the line being read
-        self.summed = False             # the line before was a sum that matched
+        self.summed = False             # this line is a sum that matched
+        self.after_sum = False          # the line before was
 
     @property
     def complete(self) -> bool:
@@ -150,7 +151,7 @@ class KtapParser:
         """Read one line (without its newline)."""
         self.events = []
         self.seen_output = True
-        summed, self.summed = self.summed, False
+        self.after_sum, self.summed = self.summed, False
         if line == P.VERSION_LINE:
             self.sum = 0                # a document starts, and its sum
         self.before = self.sum
@@ -161,8 +162,6 @@ class KtapParser:
             raise ProtocolError(f'malformed line {line!r}')
         if body.startswith('#'):
             self._diagnostic(indent, body)
-        elif self.sums and not summed and RESULT_RE.fullmatch(body) and indent:
-            raise ProtocolError(f'a result ktest did not write, no sum before it: {line!r}')
         else:
             getattr(self, '_in_' + self.state)(indent, body, line)
         return self.events
@@ -302,6 +301,8 @@ class KtapParser:
         match = RESULT_RE.fullmatch(body)
         if not match:
             raise ProtocolError(f'malformed line {line!r}')
+        if indent and self.sums and not self.after_sum:
+            raise ProtocolError(f'a result ktest did not write, no sum before it: {line!r}')
         ok, number, name, directive = match.groups()
         status, reason = result_status(ok == 'ok', directive, line)
         if indent:
