@@ -246,10 +246,9 @@ class TargetTest(unittest.TestCase):
         self.assertIs(figures['harness_start'].met, True)
         self.assertEqual(figures['harness_own'].median, 0.014)
         run = fresh.FreshRun('snapshot', [], '.', {}, '.', per_case=[0.03], cases=100)
-        (figure,) = ways.fresh_figures([run], '')
+        (figure,) = ways.fresh_figures([run])
         self.assertEqual((figure.met, figure.label),
                          (False, 'trivial_100 under --fresh-boot=snapshot: wall time ÷ cases'))
-        self.assertIn('no --fresh-boot', ways.fresh_figures([], 'no --fresh-boot')[0].note)
         runs = suite.SuiteRuns(cores=2, jobs='2')
         log = [{'name': 'a', 'duration': 20.0, 'result': 'OK'}]
         runs.serial, runs.parallel, runs.bios = [(40.0, log)], [(22.0, log)], [(30.0, log)]
@@ -314,28 +313,19 @@ class StartTest(TempDirTest):
 
 
 class FreshTest(unittest.TestCase):
-    """Which --fresh-boot ways the harness offers."""
+    """The --fresh-boot runs: the default, then each way the harness offers."""
 
-    def test_named_ways(self) -> None:
-        """The harness's own error and argparse's both name the ways."""
-        self.assertEqual(fresh.named_ways("run_qemu.py: error: --fresh-boot: expected "
-                                          "snapshot or boot, got '?'"), ['snapshot', 'boot'])
-        self.assertEqual(fresh.named_ways("argument --fresh-boot: invalid choice: '?' "
-                                          "(choose from 'snapshot', 'boot')"),
-                         ['snapshot', 'boot'])
-        self.assertEqual(fresh.named_ways('unrecognized arguments'), [])
-
-    def test_takes_a_value(self) -> None:
-        """The usage line tells an option with a value from a flag."""
-        self.assertTrue(fresh.TAKES_VALUE.search('[--fresh-boot [HOW]] [--keys SPEC]'))
-        self.assertFalse(fresh.TAKES_VALUE.search('[--fresh-boot] [--keys SPEC]'))
-
-    def test_this_harness(self) -> None:
-        """This tree's run_qemu.py answers: a list of ways (maybe empty)."""
+    def test_runs_each_way(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
-            found = fresh.fresh_ways(fake_build(tmp), 'x.img')
-        self.assertIsInstance(found, list)
-        self.assertTrue(all(isinstance(w, str) and w for w in found))
+            runs = fresh.fresh_runs(fake_build(tmp), tmp, quick=True)
+        self.assertEqual([r.way for r in runs], [None, 'snapshot', 'boot'])
+        self.assertEqual([r.label for r in runs],
+                         ['--fresh-boot (the default)', '--fresh-boot=snapshot',
+                          '--fresh-boot=boot'])
+        for run in runs:
+            self.assertEqual(run.cmd[-2:], ['--filter', fresh.QUICK_FILTER])
+            self.assertIn(run.label.split(' ')[0], run.cmd)
+            self.assertTrue(run.report_dir.startswith(tmp))
 
 
 if __name__ == '__main__':

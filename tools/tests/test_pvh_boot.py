@@ -20,7 +20,6 @@ import shutil
 import struct
 import sys
 import tempfile
-import time
 
 from guest import Guest
 from tap_report import result

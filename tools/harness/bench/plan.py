@@ -26,7 +26,6 @@ class Plan:
     through: list[HarnessImage] = field(default_factory=list)
     through_reps: int = 0           # repetitions of the runs through the harness
     fresh: list[FreshRun] = field(default_factory=list)
-    fresh_note: str = ''
     load: list[float] = field(default_factory=list)     # 1-minute load at each round
 
     def floor_once(self) -> float:

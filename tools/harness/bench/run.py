@@ -145,7 +145,7 @@ def make_plan(args: argparse.Namespace, tools: Tools, build: Build, cases: list[
         plan.through_reps = args.harness_reps
     if 'fresh' not in args.skip:
         from .fresh import fresh_runs
-        plan.fresh, plan.fresh_note = fresh_runs(build, subdir(tmp, 'fresh'), args.quick)
+        plan.fresh = fresh_runs(build, subdir(tmp, 'fresh'), args.quick)
     return plan
 
 
@@ -158,7 +158,7 @@ def boot_figures(args: argparse.Namespace, plan: Plan) -> list[Figure]:
     if plan.cases:
         figures += case_figures(plan.floor, plan.cases[0], plan.cases[1])
     if 'fresh' not in args.skip:
-        figures += fresh_figures(plan.fresh, plan.fresh_note)
+        figures += fresh_figures(plan.fresh)
     return figures
 
 

@@ -105,11 +105,8 @@ def through_figures(through: list[HarnessImage]) -> list[Figure]:
             + [overhead_figure(unit, way) for way in WAYS if unit])
 
 
-def fresh_figures(runs: list[FreshRun], note: str) -> list[Figure]:
+def fresh_figures(runs: list[FreshRun]) -> list[Figure]:
     """--fresh-boot per case, each way the harness offers."""
-    if not runs:
-        return [Figure('fresh', f'{FRESH_IMAGE} per case under --fresh-boot', 's', [],
-                       note=note)]
     target = f'≤ {TARGET_FRESH_CASE_S * 1000:.0f} ms'
     return [Figure('fresh', f'{FRESH_IMAGE} under {run.label}: wall time ÷ cases', 's',
                    run.per_case, target, at_most(run.per_case, TARGET_FRESH_CASE_S),
