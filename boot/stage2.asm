@@ -137,20 +137,7 @@ a20_on:
 
 ; --- CPU -------------------------------------------------------------------
 check_cpu:
-        mov     eax, 0x80000000
-        cpuid
-        cmp     eax, 0x80000001
-        jb      .no_lm
-        mov     eax, 0x80000001
-        cpuid
-        test    edx, CPUID_EXT_LM
-        jz      .no_lm
-        test    edx, CPUID_EXT_NX
-        jz      .done
-        mov     dword [nx_bit + 4], 0x80000000  ; NX usable: bit 63
-        or      dword [efer_bits], EFER_NXE
-.done:
-        ret
+        CHECK_CPU nx_bit + 4, efer_bits
 .no_lm:
         mov     si, msg_no_lm
         jmp     fatal16

@@ -123,20 +123,7 @@ uart_init:
 
 ; Long mode is required; NX is used when the CPU has it.
 check_cpu32:
-        mov     eax, 0x80000000
-        cpuid
-        cmp     eax, 0x80000001
-        jb      .no_lm
-        mov     eax, 0x80000001
-        cpuid
-        test    edx, CPUID_EXT_LM
-        jz      .no_lm
-        test    edx, CPUID_EXT_NX
-        jz      .done
-        mov     dword [PHYS(nx_bit) + 4], 0x80000000  ; NX usable: bit 63
-        or      dword [PHYS(efer_bits)], EFER_NXE
-.done:
-        ret
+        CHECK_CPU PHYS(nx_bit) + 4, PHYS(efer_bits)
 .no_lm:
         mov     esi, PHYS(msg_no_lm)
         jmp     fatal32
